@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/**
+ * `earshot`: the embedded way to run the main job. Transcribes files in this
+ * process with no Redis or S3: decode → VAD → batched SenseVoice → transcript.
+ */
+import { Command, Option } from 'commander';
+import { processEnv } from '@earshot/core/config/env';
+import { isAppError } from '@earshot/core/errors/app-error';
+import { runTranscribe, type TranscribeCliOptions } from './transcribe-command.js';
+import { runDownload, type DownloadCliOptions } from './download-command.js';
+
+const program = new Command()
+  .name('earshot')
+  .description('Rich transcripts (text, language, emotion, audio events) with SenseVoice ONNX')
+  .showHelpAfterError();
+
+program
+  .command('transcribe')
+  .description('transcribe audio files (WAV natively; MP3, FLAC, OGG, M4A, WebM through ffmpeg)')
+  .argument('<files...>', 'audio files')
+  .addOption(new Option('-l, --language <lang>', 'language hint').choices(['auto', 'zh', 'en', 'yue', 'ja', 'ko']).default('auto'))
+  .option('--itn', 'inverse text normalisation (punctuation, digits)', false)
+  .option('--no-vad', 'decode each file as one segment (short or pre-segmented clips)')
+  .option('--merge-vad', 'merge VAD segments into spans up to --merge-length-s (FunASR merge_vad)', false)
+  .option('--merge-length-s <s>', 'longest merged span', parseFloat, 15)
+  .option('--max-segment-s <s>', 'longest VAD segment', parseFloat, 30)
+  .option('--vad-threshold <p>', 'speech probability threshold', parseFloat, 0.5)
+  .option('--ban-emotion-unknown', 'never output EMO_UNKNOWN (FunASR ban_emo_unk)', false)
+  .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'rich', 'txt', 'srt', 'vtt']).default('rich'))
+  .option('--tags', 'with --format srt|vtt|txt: prefix cues with language/emotion/event tags', false)
+  .option('-m, --model <dir>', 'model directory (model.onnx / model.int8.onnx + tokens.txt); default $EARSHOT_MODEL_DIR or ./models/sensevoice')
+  .option('--model-file <name>', "ONNX file in the model directory ('auto': int8 on CPU, fp32 on CUDA)")
+  .option('-t, --threads <n>', 'model threads (0 = all cores)', (v) => parseInt(v, 10))
+  .addOption(new Option('--provider <ep>', 'execution provider').choices(['cpu', 'cuda']))
+  .option('--batch-size-s <s>', 'seconds of padded audio per model batch', parseFloat)
+  .option('-o, --out-dir <dir>', 'write <file>.<ext> there instead of printing')
+  .option('--progress', 'print progress to stderr (default: when stderr is a terminal)')
+  .action(async (files: string[], opts: TranscribeCliOptions) => {
+    process.exitCode = await runTranscribe(files, opts, processEnv());
+  });
+
+program
+  .command('download-model')
+  .description('fetch the official sherpa-onnx SenseVoiceSmall export (needs internet)')
+  .option('-o, --out <dir>', 'target directory', 'models/sensevoice')
+  .addOption(new Option('--variant <v>', 'which weights to keep').choices(['int8', 'fp32', 'both']).default('int8'))
+  .option('--url <url>', 'release archive URL (default: the 2024-07-17 sherpa-onnx release)')
+  .option('--sha256 <hex>', 'expected SHA-256 of the archive (checked when given)')
+  .option('--dry-run', 'print what would be done and exit', false)
+  .action(async (opts: DownloadCliOptions) => {
+    process.exitCode = await runDownload(opts);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (isAppError(err)) {
+    process.stderr.write(`earshot: ${err.code}: ${err.message}\n`);
+  } else {
+    process.stderr.write(`earshot: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
+  process.exitCode = 1;
+});

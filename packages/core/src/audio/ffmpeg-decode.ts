@@ -1,0 +1,220 @@
+/**
+ * Decoding through the system ffmpeg (Debian's `ffmpeg` package ships both
+ * `ffmpeg` and `ffprobe`). The input goes to a temp file rather than stdin
+ * because MP4/M4A needs seeking (the moov atom is often at the end). ffmpeg
+ * converts to mono float at the target rate with its swr resampler, which is
+ * anti-aliased.
+ *
+ * Every failure is an AppError: a missing binary is DECODER_UNAVAILABLE, bad
+ * input AUDIO_CORRUPT or AUDIO_UNSUPPORTED_FORMAT (ffmpeg's trimmed stderr in
+ * `details.stderr`), an abort JOB_CANCELED. Child-process errors are always
+ * handled, the child is killed on abort and the temp file is always removed.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { AppError } from '../errors/app-error.js';
+
+export interface FfmpegDecodeOptions {
+  /** ffmpeg executable. @defaultValue `'ffmpeg'` (looked up on PATH) */
+  ffmpegPath?: string;
+  /** ffprobe executable. @defaultValue ffmpegPath with `ffmpeg` in its file name replaced by `ffprobe` */
+  ffprobePath?: string;
+  /** Output rate in Hz. @defaultValue 16000 */
+  sampleRate?: number;
+  /** Stop decoding 1 s past this duration (the caller rejects the file anyway). */
+  maxDurationS?: number;
+  signal?: AbortSignal;
+}
+
+/** The first audio stream as ffprobe reports it. */
+export interface FfprobeAudio {
+  /** ffmpeg codec name, e.g. "mp3", "aac", "opus", "pcm_s16le". */
+  codec: string;
+  sampleRate: number;
+  channels: number;
+  /** Container or stream duration when known (WebM from MediaRecorder often has none). */
+  durationS: number | null;
+  /** ffmpeg demuxer name(s), e.g. "mov,mp4,m4a,3gp,3g2,mj2". */
+  formatName: string;
+}
+
+export interface FfmpegDecoded {
+  /** (n,) mono float at `sampleRate`. */
+  samples: Float32Array;
+  sampleRate: number;
+  source: FfprobeAudio;
+}
+
+const INSTALL_HINT = 'install it with `apt-get install ffmpeg` (it provides ffmpeg and ffprobe) or set the ffmpeg path';
+const STDERR_KEEP_CHARS = 8192;
+const STDERR_DETAIL_CHARS = 2000;
+
+/** Decodes the first audio stream of `bytes` to mono float at `options.sampleRate` (16 kHz). */
+export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegDecodeOptions = {}): Promise<FfmpegDecoded> {
+  const ffmpegPath = options.ffmpegPath ?? 'ffmpeg';
+  const ffprobePath = options.ffprobePath ?? defaultFfprobePath(ffmpegPath);
+  const sampleRate = options.sampleRate ?? 16000;
+  throwIfAborted(options.signal);
+  const dir = await mkdtemp(join(tmpdir(), 'earshot-ffmpeg-'));
+  const input = join(dir, 'input');
+  try {
+    await writeFile(input, bytes);
+    const source = await probeAudio(ffprobePath, input, options.signal);
+    const args = ['-v', 'error', '-nostdin', '-i', input, '-map', '0:a:0', '-ac', '1', '-ar', String(sampleRate)];
+    if (options.maxDurationS !== undefined) args.push('-t', String(options.maxDurationS + 1));
+    args.push('-f', 'f32le', 'pipe:1');
+    const expectedBytes = source.durationS === null ? 1 << 20 : Math.ceil(source.durationS * sampleRate * 4 * 1.02) + 65536;
+    const out = new ByteCollector(expectedBytes);
+    const result = await run(ffmpegPath, args, options.signal, (chunk) => out.push(chunk));
+    const stderr = result.stderr.replaceAll(input, 'input');
+    if (result.code !== 0) throw inputError(`ffmpeg could not decode the ${source.codec} audio`, stderr, result.code);
+    const samples = out.toFloat32();
+    if (samples.length === 0 && stderr.trim() !== '') throw inputError(`ffmpeg decoded no samples from the ${source.codec} audio`, stderr, result.code);
+    return { samples, sampleRate, source };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs ffprobe on `file` and returns its first audio stream. */
+export async function probeAudio(ffprobePath: string, file: string, signal?: AbortSignal): Promise<FfprobeAudio> {
+  const args = ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', '-select_streams', 'a:0', file];
+  const chunks: Buffer[] = [];
+  const result = await run(ffprobePath, args, signal, (chunk) => chunks.push(chunk));
+  const stderr = result.stderr.replaceAll(file, 'input');
+  if (result.code !== 0) throw inputError('ffprobe could not read the file', stderr, result.code);
+  let parsed: { streams?: Array<Record<string, unknown>>; format?: Record<string, unknown> };
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof parsed;
+  } catch (err) {
+    throw new AppError('AUDIO_CORRUPT', 'ffprobe printed unreadable output', { cause: err, details: { stderr: trim(stderr) } });
+  }
+  const stream = parsed.streams?.[0];
+  const formatName = String(parsed.format?.format_name ?? 'unknown');
+  if (!stream) {
+    throw new AppError('AUDIO_UNSUPPORTED_FORMAT', `The file (${formatName}) contains no audio stream`, { details: { formatName } });
+  }
+  const durationS = toNumber(stream.duration) ?? toNumber(parsed.format?.duration);
+  return {
+    codec: String(stream.codec_name ?? 'unknown'),
+    sampleRate: toNumber(stream.sample_rate) ?? 0,
+    channels: toNumber(stream.channels) ?? 0,
+    durationS,
+    formatName,
+  };
+}
+
+/** `/usr/bin/ffmpeg` → `/usr/bin/ffprobe`; a name without "ffmpeg" → `ffprobe` on PATH. */
+export function defaultFfprobePath(ffmpegPath: string): string {
+  const name = basename(ffmpegPath);
+  if (!name.includes('ffmpeg')) return 'ffprobe';
+  const probeName = name.replace(/ffmpeg(?!.*ffmpeg)/, 'ffprobe');
+  return ffmpegPath.includes('/') ? join(dirname(ffmpegPath), probeName) : probeName;
+}
+
+interface RunResult {
+  code: number | null;
+  stderr: string;
+}
+
+/** Spawns `command`; resolves on close with the exit code and the tail of stderr. Never throws anything but AppError. */
+function run(command: string, args: string[], signal: AbortSignal | undefined, onStdout: (chunk: Buffer) => void): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let stderr = '';
+    const finish = (err: AppError | null, code: number | null = null): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve({ code, stderr });
+    };
+    const onAbort = (): void => {
+      child.kill('SIGKILL');
+      finish(canceled(signal));
+    };
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      // spawn throws synchronously only for unusable arguments (e.g. a NUL byte in the path)
+      finish(new AppError('DECODER_UNAVAILABLE', `cannot run '${command}': ${INSTALL_HINT}`, { cause: err, details: { command } }));
+      return;
+    }
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'EACCES') {
+        finish(new AppError('DECODER_UNAVAILABLE', `${basename(command)} was not found at '${command}': ${INSTALL_HINT}`, { cause: err, details: { command } }));
+      } else {
+        child.kill('SIGKILL');
+        finish(new AppError('INTERNAL', `running ${basename(command)} failed: ${err.message}`, { cause: err }));
+      }
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (!settled) onStdout(chunk);
+    });
+    child.stdout.on('error', () => undefined); // the close/exit path reports the outcome
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => {
+      stderr = (stderr + text).slice(-STDERR_KEEP_CHARS);
+    });
+    child.stderr.on('error', () => undefined);
+    child.on('close', (code) => finish(null, code));
+    if (signal) {
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }
+  });
+}
+
+/** Appends byte chunks into one growing buffer so the result can be viewed as aligned float32. */
+class ByteCollector {
+  private bytes: Uint8Array;
+  private length = 0;
+
+  constructor(initialBytes: number) {
+    this.bytes = new Uint8Array(Math.max(4096, initialBytes));
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.length + chunk.length > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.length + chunk.length, Math.ceil(this.bytes.length * 1.5)));
+      grown.set(this.bytes.subarray(0, this.length));
+      this.bytes = grown;
+    }
+    this.bytes.set(chunk, this.length);
+    this.length += chunk.length;
+  }
+
+  /** (length / 4,) floats; copies only when more than a quarter of the buffer is unused. */
+  toFloat32(): Float32Array {
+    const count = this.length >> 2;
+    const view = new Float32Array(this.bytes.buffer, 0, count);
+    return this.bytes.length > count * 5 ? view.slice() : view;
+  }
+}
+
+function inputError(message: string, stderr: string, exitCode: number | null): AppError {
+  const unsupported = /decoder .*not found|unknown decoder|unsupported codec|not implemented|no decoder/i.test(stderr);
+  return new AppError(unsupported ? 'AUDIO_UNSUPPORTED_FORMAT' : 'AUDIO_CORRUPT', message, { details: { stderr: trim(stderr), exitCode } });
+}
+
+function canceled(signal: AbortSignal | undefined): AppError {
+  return new AppError('JOB_CANCELED', 'audio decoding was aborted', { cause: signal?.reason });
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw canceled(signal);
+}
+
+function trim(text: string): string {
+  const t = text.trim();
+  return t.length > STDERR_DETAIL_CHARS ? `…${t.slice(-STDERR_DETAIL_CHARS)}` : t;
+}
+
+function toNumber(value: unknown): number | null {
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : NaN;
+  return Number.isFinite(n) ? n : null;
+}

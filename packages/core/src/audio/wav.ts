@@ -1,0 +1,221 @@
+/**
+ * WAV (RIFF/RF64 WAVE) parser in plain TypeScript, so the default install can
+ * take WAV input without ffmpeg. It covers what recorders and tools write:
+ * PCM u8/s16/s24/s32, IEEE float 32/64, WAVE_FORMAT_EXTENSIBLE with a PCM or
+ * float sub-format. Compressed encodings (ADPCM, A-law, µ-law, MP3-in-WAV, …)
+ * and big-endian RIFX are left to ffmpeg: they raise AUDIO_UNSUPPORTED_FORMAT.
+ *
+ * Glossary: a *frame* is one sample per channel; `frameBytes` = channels ×
+ * bytes per sample.
+ */
+import { AppError } from '../errors/app-error.js';
+
+/** Sample encodings the parser reads, named like ffmpeg's codecs. */
+export type WavEncoding = 'pcm_u8' | 'pcm_s16le' | 'pcm_s24le' | 'pcm_s32le' | 'pcm_f32le' | 'pcm_f64le';
+
+export interface WavInfo {
+  sampleRate: number;
+  channels: number;
+  /** Container bits per sample (24-bit audio in 32-bit slots reports 32). */
+  bitsPerSample: number;
+  encoding: WavEncoding;
+  /** Byte offset of the first frame in the file. */
+  dataOffset: number;
+  /** Whole frames present in the file (a short or unsized data chunk counts what is there). */
+  frameCount: number;
+  frameBytes: number;
+}
+
+export interface WavAudio {
+  /** (frameCount,) mono: the mean of all channels, in [-1, 1]. */
+  samples: Float32Array;
+  sampleRate: number;
+  channels: number;
+  bitsPerSample: number;
+  encoding: WavEncoding;
+}
+
+const WAVE_FORMAT_PCM = 0x0001;
+const WAVE_FORMAT_IEEE_FLOAT = 0x0003;
+const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
+/** Bytes 2..15 shared by the KSDATAFORMAT_SUBTYPE_* GUIDs whose first two bytes are a format tag. */
+const SUBFORMAT_GUID_TAIL = [0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71];
+const KNOWN_TAGS: Record<number, string> = {
+  0x0002: 'MS ADPCM',
+  0x0006: 'A-law',
+  0x0007: 'µ-law',
+  0x0011: 'IMA ADPCM',
+  0x0031: 'GSM 6.10',
+  0x0050: 'MPEG',
+  0x0055: 'MP3',
+};
+
+/** Parses the whole file: header, then every frame mixed down to mono. */
+export function parseWav(bytes: Uint8Array): WavAudio {
+  const info = parseWavHeader(bytes);
+  const samples = new Float32Array(info.frameCount);
+  readWavFrames(bytes, info, 0, info.frameCount, samples);
+  return {
+    samples,
+    sampleRate: info.sampleRate,
+    channels: info.channels,
+    bitsPerSample: info.bitsPerSample,
+    encoding: info.encoding,
+  };
+}
+
+/**
+ * Walks the RIFF chunks (odd sizes are padded, unknown chunks such as LIST
+ * are skipped) and returns where the frames are and how to read them.
+ * A data chunk whose size is 0, 0xFFFFFFFF or past the end of the file (as
+ * streaming writers leave it) covers the bytes present; a trailing partial
+ * frame is dropped. A file with a format chunk and no data chunk has 0 frames.
+ */
+export function parseWavHeader(bytes: Uint8Array): WavInfo {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 12) throw corrupt('file is shorter than a RIFF header');
+  const riff = fourcc(bytes, 0);
+  if (fourcc(bytes, 8) !== 'WAVE' || !['RIFF', 'RIFX', 'RF64', 'BW64'].includes(riff)) throw corrupt('not a RIFF WAVE file');
+  if (riff === 'RIFX') throw unsupported('big-endian RIFX WAV', { riff });
+
+  let ds64DataSize: number | null = null;
+  let format: Omit<WavInfo, 'dataOffset' | 'frameCount'> | null = null;
+  let data: { offset: number; size: number } | null = null;
+  let pos = 12;
+  while (pos + 8 <= bytes.length) {
+    const id = fourcc(bytes, pos);
+    const size = view.getUint32(pos + 4, true);
+    const body = pos + 8;
+    if (id === 'data') {
+      const present = bytes.length - body;
+      let declared = size === 0xffffffff && ds64DataSize !== null ? ds64DataSize : size;
+      if (size === 0 && present > 0 && !looksLikeChunk(bytes, body)) declared = present; // streaming writer
+      if (declared > present) declared = present; // includes 0xFFFFFFFF without ds64
+      data ??= { offset: body, size: declared };
+      if (format && data) break;
+      pos = body + declared + (declared & 1);
+      continue;
+    }
+    if (body + size > bytes.length) {
+      if (data) break; // trailing metadata cut short: the audio is already located
+      throw corrupt(`chunk '${printable(id)}' at byte ${pos} runs past the end of the file`);
+    }
+    if (id === 'fmt ') format = parseFmt(view, body, size);
+    else if (id === 'ds64' && size >= 16) ds64DataSize = Number(view.getBigUint64(body + 8, true));
+    if (format && data) break;
+    pos = body + size + (size & 1);
+  }
+  if (!format) throw corrupt('no fmt chunk');
+  const dataOffset = data?.offset ?? bytes.length;
+  const frameCount = data ? Math.floor(data.size / format.frameBytes) : 0;
+  return { ...format, dataOffset, frameCount };
+}
+
+/**
+ * Mixes frames [startFrame, startFrame + frameCount) down to mono into
+ * `out[0 .. frameCount)`: (frameCount × channels) interleaved → (frameCount,).
+ */
+export function readWavFrames(bytes: Uint8Array, info: WavInfo, startFrame: number, frameCount: number, out: Float32Array): void {
+  if (startFrame < 0 || frameCount < 0 || startFrame + frameCount > info.frameCount || out.length < frameCount) {
+    throw new RangeError(`frames ${startFrame}+${frameCount} outside 0..${info.frameCount} or output too short`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { channels, frameBytes } = info;
+  const sampleBytes = frameBytes / channels;
+  const read = sampleReader(info.encoding, view);
+  const gain = 1 / channels;
+  let pos = info.dataOffset + startFrame * frameBytes;
+  for (let f = 0; f < frameCount; f++) {
+    let sum = 0;
+    for (let c = 0; c < channels; c++) sum += read(pos + c * sampleBytes);
+    const v = sum * gain;
+    out[f] = v > 1 ? 1 : v < -1 ? -1 : v === v ? v : 0; // clamp, NaN → 0
+    pos += frameBytes;
+  }
+}
+
+function sampleReader(encoding: WavEncoding, view: DataView): (at: number) => number {
+  switch (encoding) {
+    case 'pcm_u8':
+      return (at) => (view.getUint8(at) - 128) / 128;
+    case 'pcm_s16le':
+      return (at) => view.getInt16(at, true) / 32768;
+    case 'pcm_s24le':
+      return (at) => ((view.getUint8(at) | (view.getUint8(at + 1) << 8) | (view.getInt8(at + 2) << 16)) / 8388608);
+    case 'pcm_s32le':
+      return (at) => view.getInt32(at, true) / 2147483648;
+    case 'pcm_f32le':
+      return (at) => finite(view.getFloat32(at, true));
+    case 'pcm_f64le':
+      return (at) => finite(view.getFloat64(at, true));
+  }
+}
+
+function finite(v: number): number {
+  return Number.isFinite(v) ? v : 0;
+}
+
+function parseFmt(view: DataView, body: number, size: number): Omit<WavInfo, 'dataOffset' | 'frameCount'> {
+  if (size < 16) throw corrupt(`fmt chunk is ${size} bytes, needs at least 16`);
+  let tag = view.getUint16(body, true);
+  const channels = view.getUint16(body + 2, true);
+  const sampleRate = view.getUint32(body + 4, true);
+  const bitsPerSample = view.getUint16(body + 14, true);
+  if (channels === 0) throw corrupt('fmt chunk declares 0 channels');
+  if (sampleRate === 0) throw corrupt('fmt chunk declares a sample rate of 0 Hz');
+  if (tag === WAVE_FORMAT_EXTENSIBLE) {
+    if (size < 40) throw corrupt(`WAVE_FORMAT_EXTENSIBLE fmt chunk is ${size} bytes, needs 40`);
+    const guidTail = new Uint8Array(view.buffer, view.byteOffset + body + 26, 14);
+    tag = view.getUint16(body + 24, true);
+    if (!SUBFORMAT_GUID_TAIL.every((b, i) => guidTail[i] === b)) throw unsupported('WAVE_FORMAT_EXTENSIBLE with a non-standard sub-format GUID', {});
+  }
+  const name = KNOWN_TAGS[tag] ?? `format tag 0x${tag.toString(16).padStart(4, '0')}`;
+  if (tag !== WAVE_FORMAT_PCM && tag !== WAVE_FORMAT_IEEE_FLOAT) throw unsupported(`${name} WAV`, { formatTag: tag });
+  if (bitsPerSample === 0 || bitsPerSample > 64) throw corrupt(`fmt chunk declares ${bitsPerSample} bits per sample`);
+  // Samples are left-justified in whole bytes (12-bit audio sits in 16-bit slots).
+  const containerBits = Math.ceil(bitsPerSample / 8) * 8;
+  const encoding = encodingFor(tag, containerBits);
+  if (!encoding) throw unsupported(`${containerBits}-bit ${tag === WAVE_FORMAT_PCM ? 'integer' : 'float'} WAV`, { formatTag: tag, bitsPerSample });
+  return { sampleRate, channels, bitsPerSample: containerBits, encoding, frameBytes: (containerBits / 8) * channels };
+}
+
+function encodingFor(tag: number, bits: number): WavEncoding | null {
+  if (tag === WAVE_FORMAT_IEEE_FLOAT) return bits === 32 ? 'pcm_f32le' : bits === 64 ? 'pcm_f64le' : null;
+  switch (bits) {
+    case 8:
+      return 'pcm_u8';
+    case 16:
+      return 'pcm_s16le';
+    case 24:
+      return 'pcm_s24le';
+    case 32:
+      return 'pcm_s32le';
+    default:
+      return null;
+  }
+}
+
+function fourcc(bytes: Uint8Array, at: number): string {
+  return String.fromCharCode(bytes[at] ?? 0, bytes[at + 1] ?? 0, bytes[at + 2] ?? 0, bytes[at + 3] ?? 0);
+}
+
+function printable(id: string): string {
+  return id.replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** True when 8 bytes at `at` read as a chunk header (printable fourcc, size within the file). */
+function looksLikeChunk(bytes: Uint8Array, at: number): boolean {
+  if (at + 8 > bytes.length) return false;
+  const id = fourcc(bytes, at);
+  if (!/^[\x20-\x7e]{4}$/.test(id)) return false;
+  const size = new DataView(bytes.buffer, bytes.byteOffset + at + 4, 4).getUint32(0, true);
+  return at + 8 + size <= bytes.length;
+}
+
+function corrupt(reason: string): AppError {
+  return new AppError('AUDIO_CORRUPT', `Malformed WAV file: ${reason}`);
+}
+
+function unsupported(what: string, details: Record<string, unknown>): AppError {
+  return new AppError('AUDIO_UNSUPPORTED_FORMAT', `${what} is not supported by the built-in WAV reader; ffmpeg decodes it`, { details });
+}

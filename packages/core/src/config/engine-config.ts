@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { parseEnv, type EnvSource } from './env.js';
+
+/** Model, runtime and batching settings shared by the CLI and the worker. */
+export const EngineConfigSchema = z.object({
+  /** Directory holding model.onnx and/or model.int8.onnx plus tokens.txt (sherpa-onnx layout). */
+  modelDir: z.string().optional(),
+  /**
+   * Which ONNX file in modelDir: 'auto' picks model.int8.onnx on CPU when present
+   * (faster there) and model.onnx on CUDA (onnxruntime has no CUDA int8 kernels,
+   * so int8 on a GPU is slower than fp32).
+   * @defaultValue 'auto'
+   */
+  modelFile: z.string().default('auto'),
+  /** intra-op threads for the model; 0 = onnxruntime's choice (all cores). @defaultValue 0 */
+  threads: z.coerce.number().int().min(0).max(256).default(0),
+  /** @defaultValue 'cpu' */
+  provider: z.enum(['cpu', 'cuda']).default('cpu'),
+  /** @defaultValue 0 */
+  cudaDeviceId: z.coerce.number().int().min(0).default(0),
+  /** Seconds of padded audio per batch (FunASR batch_size_s). @defaultValue 60 */
+  batchSizeS: z.coerce.number().positive().max(3600).default(60),
+  /** @defaultValue 32 */
+  maxBatchItems: z.coerce.number().int().min(1).max(1024).default(32),
+  /** How long a segment may wait for others to share its batch. @defaultValue 0 */
+  batchDelayMs: z.coerce.number().int().min(0).max(10_000).default(0),
+  /** ffmpeg binary for non-WAV input; 'none' disables it (WAV only). @defaultValue 'ffmpeg' */
+  ffmpegPath: z.string().default('ffmpeg'),
+  /** Longest accepted audio in seconds. @defaultValue 14400 (4 h) */
+  maxAudioS: z.coerce.number().positive().default(4 * 3600),
+});
+
+export type EngineConfig = z.infer<typeof EngineConfigSchema>;
+
+export const ENGINE_ENV = {
+  modelDir: 'EARSHOT_MODEL_DIR',
+  modelFile: 'EARSHOT_MODEL_FILE',
+  threads: 'EARSHOT_THREADS',
+  provider: 'EARSHOT_PROVIDER',
+  cudaDeviceId: 'EARSHOT_CUDA_DEVICE',
+  batchSizeS: 'EARSHOT_BATCH_SIZE_S',
+  maxBatchItems: 'EARSHOT_MAX_BATCH_ITEMS',
+  batchDelayMs: 'EARSHOT_BATCH_DELAY_MS',
+  ffmpegPath: 'EARSHOT_FFMPEG',
+  maxAudioS: 'EARSHOT_MAX_AUDIO_S',
+} as const;
+
+export function loadEngineConfig(env: EnvSource, overrides: Partial<EngineConfig> = {}): EngineConfig {
+  const fromEnv = parseEnv(EngineConfigSchema, ENGINE_ENV, env);
+  return EngineConfigSchema.parse({ ...fromEnv, ...stripUndefined(overrides) });
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,252 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { decodeAudio, type DecodedAudio } from '../audio/decode.js';
+import type { EngineConfig } from '../config/engine-config.js';
+import { SymbolTable } from '../decoding/symbol-table.js';
+import { decodeSenseVoiceOutput } from '../decoding/sense-voice-output.js';
+import { AppError } from '../errors/app-error.js';
+import { FeatureExtractor } from '../features/compute-features.js';
+import { DynamicBatcher, type BatchReport } from '../model/dynamic-batcher.js';
+import type { InferenceRunner } from '../model/inference-runner.js';
+import { resolveModelFiles, HOW_TO_GET_A_MODEL } from '../model/model-files.js';
+import { SenseVoiceSession } from '../model/sense-voice-session.js';
+import { ThreadedRunner } from '../model/threaded-runner.js';
+import { buildTranscript } from '../results/build-transcript.js';
+import type { Transcript, TranscriptSegment } from '../results/transcript.js';
+import { SileroVad } from '../vad/silero-vad.js';
+import { detectSpeech } from '../vad/detect-speech.js';
+import { basename } from 'node:path';
+import { TranscribeRequestSchema, type TranscribeRequestInput, type TranscribeRequest } from './transcribe-request.js';
+
+const SAMPLE_RATE = 16_000;
+/** Chunk length when VAD is off and the audio is longer than one segment should be. */
+const NO_VAD_CHUNK_S = 30;
+/** FunASR's EMO_UNKNOWN piece, banned by `banEmotionUnknown`. */
+const EMO_UNKNOWN_PIECE = '<|EMO_UNKNOWN|>';
+
+export type TranscribePhase = 'decoding' | 'vad' | 'features' | 'inference' | 'done';
+
+export interface TranscribeProgress {
+  phase: TranscribePhase;
+  /** 0..1 over the whole request. */
+  fraction: number;
+  segmentsDone: number;
+  segmentsTotal: number;
+}
+
+export interface TranscribeHooks {
+  onProgress?: (p: TranscribeProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface EngineOptions {
+  config: EngineConfig;
+  /** Run the model in a worker thread (services: keeps the event loop free). @defaultValue true */
+  inferenceThread?: boolean;
+  onBatch?: (report: BatchReport) => void;
+}
+
+/**
+ * The speech engine: audio bytes → decode → VAD → features → batched
+ * SenseVoice → transcript. One engine per process: it owns one model session
+ * and one batcher, which every concurrent `transcribe` call shares, so
+ * segments of different files fill the same batches.
+ */
+export class Engine {
+  private constructor(
+    private readonly config: EngineConfig,
+    private readonly runner: InferenceRunner,
+    private readonly symbols: SymbolTable,
+    private readonly vad: SileroVad,
+    private readonly features: FeatureExtractor,
+    private readonly batcher: DynamicBatcher,
+    private readonly modelFile: string,
+  ) {}
+
+  static async create(options: EngineOptions): Promise<Engine> {
+    const { config } = options;
+    if (!config.modelDir) throw new AppError('MODEL_NOT_FOUND', HOW_TO_GET_A_MODEL);
+    const files = resolveModelFiles(config.modelDir, config.modelFile, config.provider);
+    const runtime = { threads: config.threads, provider: config.provider, deviceId: config.cudaDeviceId };
+    const [symbols, vad] = await Promise.all([SymbolTable.fromFile(files.tokensPath), SileroVad.create()]);
+    const runner =
+      options.inferenceThread === false
+        ? await SenseVoiceSession.create(files.modelPath, runtime)
+        : await ThreadedRunner.start(files.modelPath, runtime);
+    const meta = runner.metadata;
+    if (symbols.size !== meta.vocabSize) {
+      await runner.close();
+      throw new AppError('MODEL_INVALID', `tokens.txt has ${symbols.size} tokens but the model's vocab_size is ${meta.vocabSize}`);
+    }
+    const features = new FeatureExtractor({
+      lfrWindowSize: meta.lfrWindowSize,
+      lfrWindowShift: meta.lfrWindowShift,
+      negMean: meta.negMean,
+      invStddev: meta.invStddev,
+      normalizeSamples: meta.normalizeSamples,
+    });
+    const batcher = new DynamicBatcher(
+      runner,
+      { batchSizeS: config.batchSizeS, maxBatchItems: config.maxBatchItems, maxDelayMs: config.batchDelayMs },
+      options.onBatch,
+    );
+    return new Engine(config, runner, symbols, vad, features, batcher, basename(files.modelPath));
+  }
+
+  get metadata() {
+    return this.runner.metadata;
+  }
+
+  /** Segments waiting for a model batch (for metrics). */
+  get queuedSegments(): number {
+    return this.batcher.queued;
+  }
+
+  /** Decodes the bytes (any supported format) and transcribes them. */
+  async transcribe(bytes: Uint8Array, request: TranscribeRequestInput = {}, hooks: TranscribeHooks = {}): Promise<Transcript> {
+    const started = performance.now();
+    hooks.onProgress?.({ phase: 'decoding', fraction: 0, segmentsDone: 0, segmentsTotal: 0 });
+    const audio = await decodeAudio(bytes, {
+      ffmpegPath: this.config.ffmpegPath === 'none' ? null : this.config.ffmpegPath,
+      maxDurationS: this.config.maxAudioS,
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+    });
+    const decodeMs = performance.now() - started;
+    return this.transcribeAudio(audio, request, hooks, { decodeMs, started });
+  }
+
+  /** Transcribes already decoded 16 kHz mono audio. */
+  async transcribeAudio(
+    audio: DecodedAudio,
+    requestInput: TranscribeRequestInput = {},
+    hooks: TranscribeHooks = {},
+    clock: { decodeMs: number; started: number } = { decodeMs: 0, started: performance.now() },
+  ): Promise<Transcript> {
+    const request = parseRequest(requestInput);
+    const { signal, onProgress } = hooks;
+    const checkAbort = (): void => {
+      if (signal?.aborted) throw new AppError('JOB_CANCELED', 'transcription canceled');
+    };
+
+    // 1. Speech segments.
+    onProgress?.({ phase: 'vad', fraction: 0.05, segmentsDone: 0, segmentsTotal: 0 });
+    let t = performance.now();
+    const spans = request.vad
+      ? await detectSpeech(this.vad, audio.samples, request.vad)
+      : fixedChunks(audio.durationS, NO_VAD_CHUNK_S);
+    const vadMs = request.vad ? performance.now() - t : 0;
+    checkAbort();
+
+    // 2. Features, one segment at a time, yielding between segments.
+    onProgress?.({ phase: 'features', fraction: 0.1, segmentsDone: 0, segmentsTotal: spans.length });
+    t = performance.now();
+    const meta = this.runner.metadata;
+    const languageId = meta.languageIds[request.language];
+    const textNormId = request.itn ? meta.withItn : meta.withoutItn;
+    const bannedIds = request.banEmotionUnknown ? idsOf(this.symbols, [EMO_UNKNOWN_PIECE]) : [];
+    const items = [];
+    for (const span of spans) {
+      const from = Math.round(span.startS * SAMPLE_RATE);
+      const to = Math.min(audio.samples.length, Math.round(span.endS * SAMPLE_RATE));
+      const f = this.features.compute(audio.samples.subarray(from, to));
+      items.push({ features: f.data, frames: f.frames, languageId, textNormId, bannedIds });
+      await yieldToEventLoop();
+      checkAbort();
+    }
+    const featuresMs = performance.now() - t;
+
+    // 3. Batched inference, shared with every other request on this engine.
+    t = performance.now();
+    let done = 0;
+    const report = (): void =>
+      onProgress?.({
+        phase: 'inference',
+        fraction: 0.1 + (0.9 * done) / Math.max(1, spans.length),
+        segmentsDone: done,
+        segmentsTotal: spans.length,
+      });
+    report();
+    const decodes = await Promise.all(
+      items.map((item) =>
+        this.batcher.decode(item).then((d) => {
+          done++;
+          report();
+          return d;
+        }),
+      ),
+    );
+    const inferenceMs = performance.now() - t;
+    checkAbort();
+
+    // 4. Tokens → tags, text, times.
+    t = performance.now();
+    const segments: TranscriptSegment[] = decodes.map((greedy, index) => {
+      const span = spans[index]!;
+      const decoded = decodeSenseVoiceOutput(greedy, this.symbols, {
+        segmentStartS: span.startS,
+        lfrWindowShift: meta.lfrWindowShift,
+      });
+      const { slotPieces: _slots, ...rest } = decoded;
+      return { index, startS: round3(span.startS), endS: round3(span.endS), ...rest };
+    });
+    const decodingMs = performance.now() - t;
+    const totalMs = performance.now() - clock.started;
+    onProgress?.({ phase: 'done', fraction: 1, segmentsDone: spans.length, segmentsTotal: spans.length });
+    return buildTranscript({
+      audio: {
+        durationS: round3(audio.durationS),
+        format: audio.source.format,
+        sampleRate: audio.source.sampleRate,
+        channels: audio.source.channels,
+      },
+      segments,
+      timings: {
+        decodeMs: round1(clock.decodeMs),
+        vadMs: round1(vadMs),
+        featuresMs: round1(featuresMs),
+        inferenceMs: round1(inferenceMs),
+        decodingMs: round1(decodingMs),
+        totalMs: round1(totalMs),
+        realTimeFactor: audio.durationS > 0 ? Number((totalMs / 1000 / audio.durationS).toFixed(4)) : 0,
+      },
+      model: {
+        name: meta.comment || 'SenseVoice',
+        file: this.modelFile,
+        synthetic: meta.synthetic,
+        quantized: this.modelFile.includes('int8'),
+        vocabSize: meta.vocabSize,
+        executionProvider: this.runner.executionProvider,
+      },
+      options: {
+        language: request.language,
+        itn: request.itn,
+        banEmotionUnknown: request.banEmotionUnknown,
+        vad: request.vad !== false,
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.runner.close(), this.vad.close()]);
+  }
+}
+
+function parseRequest(input: TranscribeRequestInput): TranscribeRequest {
+  const parsed = TranscribeRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new AppError('INVALID_OPTIONS', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
+}
+
+function fixedChunks(durationS: number, chunkS: number): { startS: number; endS: number }[] {
+  const out = [];
+  for (let s = 0; s < durationS; s += chunkS) out.push({ startS: s, endS: Math.min(durationS, s + chunkS) });
+  return out;
+}
+
+function idsOf(symbols: SymbolTable, pieces: string[]): number[] {
+  return pieces.map((p) => symbols.id(p)).filter((id): id is number => id !== undefined);
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;

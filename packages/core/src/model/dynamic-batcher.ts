@@ -1,0 +1,158 @@
+import { AppError, toAppError } from '../errors/app-error.js';
+import type { BatchItem, InferenceRunner, ItemDecode } from './inference-runner.js';
+
+export interface BatcherOptions {
+  /**
+   * Duration budget of one batch in seconds of padded audio: longest item × item count
+   * stays within it (FunASR's `batch_size_s`). An item longer than the budget runs alone.
+   * @defaultValue 60
+   */
+  batchSizeS: number;
+  /** Upper bound on items per batch. @defaultValue 32 */
+  maxBatchItems: number;
+  /**
+   * How long the oldest waiting item may wait for company before its batch runs
+   * anyway (Triton's max_queue_delay). 0 still collects everything submitted in
+   * the same tick. @defaultValue 0
+   */
+  maxDelayMs: number;
+}
+
+export interface BatchReport {
+  items: number;
+  /** Sum of valid LFR frames. */
+  frames: number;
+  /** Frames after padding (longest × items). */
+  paddedFrames: number;
+  durationMs: number;
+  ok: boolean;
+}
+
+interface Pending {
+  item: BatchItem;
+  enqueuedAt: number;
+  resolve: (d: ItemDecode) => void;
+  reject: (e: AppError) => void;
+}
+
+/**
+ * One queue of segments in front of one model. Segments from any number of
+ * files or jobs share batches; batches are formed under a duration budget from
+ * the oldest waiting segment plus the segments closest to it in length (less
+ * padding), and run one at a time. When a batch fails, its items are retried
+ * one by one so that a bad segment fails only its own job.
+ */
+export class DynamicBatcher {
+  private readonly pending: Pending[] = [];
+  private running = false;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly budgetFrames: number;
+
+  constructor(
+    private readonly runner: InferenceRunner,
+    private readonly options: BatcherOptions,
+    private readonly onBatch: (report: BatchReport) => void = () => {},
+  ) {
+    const frameS = (runner.metadata.lfrWindowShift * 10) / 1000;
+    this.budgetFrames = Math.max(1, Math.floor(options.batchSizeS / frameS));
+  }
+
+  /** Segments waiting for a batch. */
+  get queued(): number {
+    return this.pending.length;
+  }
+
+  decode(item: BatchItem): Promise<ItemDecode> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ item, enqueuedAt: Date.now(), resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.running || this.pending.length === 0) return;
+    if (this.timer) {
+      if (!this.isFull()) return;
+      clearTimeout(this.timer); // a full batch need not wait out the delay
+      this.timer = null;
+    }
+    const oldest = this.pending[0]!;
+    const wait = this.isFull() ? 0 : Math.max(0, oldest.enqueuedAt + this.options.maxDelayMs - Date.now());
+    // Even with no delay, defer to the next macrotask so that segments submitted
+    // in the same tick (all segments of one file) can share the batch.
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.runNext();
+    }, wait);
+  }
+
+  private isFull(): boolean {
+    if (this.pending.length >= this.options.maxBatchItems) return true;
+    const maxFrames = Math.max(...this.pending.map((p) => p.item.frames));
+    return maxFrames * this.pending.length >= this.budgetFrames;
+  }
+
+  private takeBatch(): Pending[] {
+    const anchor = this.pending[0]!;
+    const byCloseness = [...this.pending].sort(
+      (a, b) => Math.abs(a.item.frames - anchor.item.frames) - Math.abs(b.item.frames - anchor.item.frames),
+    );
+    const batch: Pending[] = [];
+    let maxFrames = 0;
+    for (const p of byCloseness) {
+      const nextMax = Math.max(maxFrames, p.item.frames, 1);
+      if (batch.length > 0 && (nextMax * (batch.length + 1) > this.budgetFrames || batch.length >= this.options.maxBatchItems)) continue;
+      batch.push(p);
+      maxFrames = nextMax;
+    }
+    const taken = new Set(batch);
+    const rest = this.pending.filter((p) => !taken.has(p));
+    this.pending.length = 0;
+    this.pending.push(...rest);
+    return batch;
+  }
+
+  private async runNext(): Promise<void> {
+    if (this.running || this.pending.length === 0) return;
+    this.running = true;
+    try {
+      const batch = this.takeBatch();
+      try {
+        const decodes = await this.run(batch);
+        batch.forEach((p, i) => p.resolve(decodes[i]!));
+      } catch (err) {
+        if (batch.length === 1) {
+          batch[0]!.reject(toAppError(err, 'INFERENCE_FAILED'));
+        } else {
+          // Isolate: one bad segment must not fail the other jobs in its batch.
+          for (const p of batch) {
+            try {
+              const [d] = await this.run([p]);
+              p.resolve(d!);
+            } catch (single) {
+              p.reject(toAppError(single, 'INFERENCE_FAILED'));
+            }
+          }
+        }
+      }
+    } finally {
+      this.running = false;
+      this.schedule();
+    }
+  }
+
+  private async run(batch: Pending[]): Promise<ItemDecode[]> {
+    const started = Date.now();
+    const frames = batch.reduce((s, p) => s + p.item.frames, 0);
+    const paddedFrames = Math.max(...batch.map((p) => p.item.frames)) * batch.length;
+    try {
+      const out = await this.runner.decodeBatch(batch.map((p) => p.item));
+      if (out.length !== batch.length) throw new AppError('INFERENCE_FAILED', `runner returned ${out.length} results for ${batch.length} items`);
+      this.onBatch({ items: batch.length, frames, paddedFrames, durationMs: Date.now() - started, ok: true });
+      return out;
+    } catch (err) {
+      this.onBatch({ items: batch.length, frames, paddedFrames, durationMs: Date.now() - started, ok: false });
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import type { SenseVoiceMetadata } from './model-metadata.js';
+
+/** One segment's input to a batch: LFR+CMVN features `(frames, 560)` and its query ids. */
+export interface BatchItem {
+  features: Float32Array;
+  frames: number;
+  /** Row of the query-embedding table for `language` (from metadata). */
+  languageId: number;
+  /** Row for `text_norm` (metadata with_itn / without_itn). */
+  textNormId: number;
+  /** Token ids never chosen by greedy search (FunASR `ban_emo_unk`). */
+  bannedIds?: readonly number[];
+}
+
+/** Greedy CTC output for one item: emitted ids and the logit frame (0-based, queries included) of each. */
+export interface ItemDecode {
+  ids: number[];
+  frames: number[];
+}
+
+/**
+ * Runs padded batches through a SenseVoice model and greedy-decodes them.
+ * Decoding happens next to the model so that logits (25,055 floats per frame)
+ * never cross a thread boundary.
+ */
+export interface InferenceRunner {
+  readonly metadata: SenseVoiceMetadata;
+  /** Execution provider actually in use ("cpu", "cuda"). */
+  readonly executionProvider: string;
+  decodeBatch(items: readonly BatchItem[]): Promise<ItemDecode[]>;
+  close(): Promise<void>;
+}
+
+export type ExecutionProvider = 'cpu' | 'cuda';
+
+export interface RuntimeOptions {
+  /** intra-op threads; 0 lets onnxruntime choose. @defaultValue 0 */
+  threads: number;
+  /** @defaultValue 'cpu' */
+  provider: ExecutionProvider;
+  /** CUDA device for provider 'cuda'. @defaultValue 0 */
+  deviceId: number;
+}

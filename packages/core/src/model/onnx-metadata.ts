@@ -1,0 +1,98 @@
+import { open } from 'node:fs/promises';
+import { AppError } from '../errors/app-error.js';
+
+/**
+ * Reads `metadata_props` of an ONNX file without loading the graph.
+ *
+ * onnxruntime-node exposes no custom metadata, and decoding a 1 GB ModelProto
+ * with protobufjs would need the whole file in memory twice. ModelProto keeps
+ * metadata_props (field 14) at top level, so we walk the top-level fields and
+ * skip the graph (field 7) by its length prefix: a few small reads.
+ * Own code, because no maintained package reads protobuf fields lazily from a file.
+ */
+const METADATA_PROPS_FIELD = 14;
+const WIRE_VARINT = 0;
+const WIRE_I64 = 1;
+const WIRE_LEN = 2;
+const WIRE_I32 = 5;
+
+export async function readOnnxMetadata(path: string): Promise<Record<string, string>> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    throw new AppError('MODEL_NOT_FOUND', `cannot open model file ${path}`, { cause: err });
+  }
+  try {
+    const { size } = await handle.stat();
+    const props: Record<string, string> = {};
+    let pos = 0;
+    const head = Buffer.alloc(20);
+    while (pos < size) {
+      const { bytesRead } = await handle.read(head, 0, head.length, pos);
+      const tag = readVarint(head, 0, bytesRead);
+      const field = Number(tag.value >> 3n);
+      const wire = Number(tag.value & 7n);
+      let at = tag.next;
+      if (wire === WIRE_VARINT) {
+        at = readVarint(head, at, bytesRead).next;
+        pos += at;
+      } else if (wire === WIRE_I64) {
+        pos += at + 8;
+      } else if (wire === WIRE_I32) {
+        pos += at + 4;
+      } else if (wire === WIRE_LEN) {
+        const len = readVarint(head, at, bytesRead);
+        const start = pos + len.next;
+        const length = Number(len.value);
+        if (start + length > size) throw corrupt(path, 'field runs past the end of the file');
+        if (field === METADATA_PROPS_FIELD) {
+          const entry = Buffer.alloc(length);
+          await handle.read(entry, 0, length, start);
+          const [key, value] = decodeStringPair(entry, path);
+          props[key] = value;
+        }
+        pos = start + length;
+      } else {
+        throw corrupt(path, `unexpected wire type ${wire}`);
+      }
+    }
+    return props;
+  } finally {
+    await handle.close();
+  }
+}
+
+function corrupt(path: string, why: string): AppError {
+  return new AppError('MODEL_INVALID', `${path} is not a valid ONNX model: ${why}`);
+}
+
+function readVarint(buf: Uint8Array, start: number, end: number): { value: bigint; next: number } {
+  let value = 0n;
+  let shift = 0n;
+  for (let i = start; i < end && i < start + 10; i++) {
+    const byte = buf[i]!;
+    value |= BigInt(byte & 0x7f) << shift;
+    if ((byte & 0x80) === 0) return { value, next: i + 1 };
+    shift += 7n;
+  }
+  throw new AppError('MODEL_INVALID', 'truncated varint in ONNX model');
+}
+
+/** StringStringEntryProto: key = 1, value = 2. */
+function decodeStringPair(buf: Buffer, path: string): [string, string] {
+  let key = '';
+  let value = '';
+  let pos = 0;
+  while (pos < buf.length) {
+    const tag = readVarint(buf, pos, buf.length);
+    const field = Number(tag.value >> 3n);
+    if (Number(tag.value & 7n) !== WIRE_LEN) throw corrupt(path, 'bad metadata entry');
+    const len = readVarint(buf, tag.next, buf.length);
+    const text = buf.toString('utf8', len.next, len.next + Number(len.value));
+    if (field === 1) key = text;
+    else if (field === 2) value = text;
+    pos = len.next + Number(len.value);
+  }
+  return [key, value];
+}

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { TRANSCRIPT_SCHEMA_VERSION, type Transcript } from './transcript.js';
+
+/**
+ * The transcript document as a zod schema: validates stored/received transcripts and is the
+ * source of `schemas/transcript.schema.json` (regenerate with
+ * `npx tsx packages/core/src/results/write-transcript-schema.ts`). A compile-time check
+ * below keeps it equal to the `Transcript` type.
+ */
+
+const seconds = z.number().nonnegative();
+const tag = z.string().nullable();
+
+export const transcriptTokenSchema = z.object({
+  id: z.number().int().nonnegative().describe('Vocabulary id.'),
+  text: z.string().describe('Piece with a leading U+2581 turned into a space.'),
+  startS: seconds.describe('Seconds from the start of the audio: segment start + (frame - 4) x 0.06.'),
+  endS: seconds.describe('startS + one LFR frame (0.06 s).'),
+});
+
+export const transcriptSegmentSchema = z.object({
+  index: z.number().int().nonnegative(),
+  startS: seconds,
+  endS: seconds,
+  language: tag.describe('Language tag without <| |> (e.g. "en"); null when too few tokens were emitted.'),
+  emotion: tag.describe('Emotion tag without <| |> (e.g. "NEUTRAL").'),
+  event: tag.describe('Audio event tag without <| |> (e.g. "Speech").'),
+  itn: z.boolean().nullable().describe('true = <|withitn|>, false = <|woitn|>, null = the slot held another token.'),
+  text: z.string().describe('Plain text: tokens joined, leading whitespace removed.'),
+  rawText: z.string().describe('FunASR-style raw text: the four slot tokens verbatim followed by the text.'),
+  richText: z.string().describe('rich_transcription_postprocess(rawText).'),
+  tokens: z.array(transcriptTokenSchema),
+});
+
+export const timelineIntervalSchema = z.object({ startS: seconds, endS: seconds, label: z.string() });
+
+export const transcriptSummarySchema = z.object({
+  speechS: seconds.describe('Seconds of audio inside speech segments.'),
+  speechRatio: z.number().min(0).max(1).describe('speechS / audio duration (0 when the audio is empty).'),
+  emotionSeconds: z.record(z.string(), seconds).describe('Seconds per emotion label.'),
+  events: z
+    .record(
+      z.string(),
+      z.object({ count: z.number().int().nonnegative(), seconds, perMinute: z.number().nonnegative() }),
+    )
+    .describe('Per event label: segments carrying it, their seconds, and that count per minute of audio.'),
+  languageShares: z.record(z.string(), z.number().min(0).max(1)).describe('Share (0..1) of speech seconds per language.'),
+});
+
+export const transcriptTimingsSchema = z.object({
+  decodeMs: z.number().nonnegative(),
+  vadMs: z.number().nonnegative(),
+  featuresMs: z.number().nonnegative(),
+  inferenceMs: z.number().nonnegative(),
+  decodingMs: z.number().nonnegative(),
+  totalMs: z.number().nonnegative(),
+  realTimeFactor: z.number().nonnegative().describe('totalMs / 1000 / audio.durationS.'),
+});
+
+export const transcriptModelInfoSchema = z.object({
+  name: z.string().describe('e.g. "iic/SenseVoiceSmall" from the model\'s comment metadata.'),
+  file: z.string().describe('File name of the ONNX model (no directory).'),
+  synthetic: z.boolean().describe('true for generated models with random weights: output is NOT a transcription.'),
+  quantized: z.boolean(),
+  vocabSize: z.number().int().positive(),
+  executionProvider: z.string(),
+});
+
+export const transcriptOptionsSchema = z.object({
+  language: z.enum(['auto', 'zh', 'en', 'yue', 'ja', 'ko']),
+  itn: z.boolean(),
+  banEmotionUnknown: z.boolean(),
+  vad: z.boolean(),
+});
+
+export const transcriptSchema = z
+  .object({
+    schemaVersion: z.literal(TRANSCRIPT_SCHEMA_VERSION),
+    audio: z.object({
+      durationS: seconds,
+      format: z.string().describe('Sniffed container/codec family of the input.'),
+      sampleRate: z.number().int().positive().describe('Input sample rate before conversion to 16 kHz mono.'),
+      channels: z.number().int().positive().describe('Input channels before conversion to mono.'),
+    }),
+    language: tag.describe('Language with the most speech seconds, null when no segment has one.'),
+    text: z.string(),
+    richText: z.string(),
+    segments: z.array(transcriptSegmentSchema),
+    emotionTimeline: z.array(timelineIntervalSchema),
+    eventTimeline: z.array(timelineIntervalSchema),
+    summary: transcriptSummarySchema,
+    timings: transcriptTimingsSchema,
+    model: transcriptModelInfoSchema,
+    options: transcriptOptionsSchema,
+    notice: z.string().optional().describe('Present when model.synthetic: a human-readable warning.'),
+  })
+  .meta({
+    title: 'Earshot transcript',
+    description: `Rich transcript produced by Earshot (schema version ${TRANSCRIPT_SCHEMA_VERSION}).`,
+  });
+
+/** Compile-time proof that the schema and the TypeScript type describe the same shape. */
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Assert<T extends true> = T;
+export type TranscriptSchemaMatchesType = Assert<Equals<z.output<typeof transcriptSchema>, Transcript>>;
+
+/** The committed JSON Schema text (2-space JSON, trailing newline). */
+export function transcriptJsonSchemaText(): string {
+  return `${JSON.stringify(z.toJSONSchema(transcriptSchema), null, 2)}\n`;
+}
+
+/** Where the JSON Schema is committed: `<repo>/schemas/transcript.schema.json`. */
+export const TRANSCRIPT_JSON_SCHEMA_URL = new URL('../../../../schemas/transcript.schema.json', import.meta.url);
