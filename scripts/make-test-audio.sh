@@ -60,7 +60,8 @@ rm -f "$OUTDIR/manifest.json"
 
 # ---------- helpers ----------
 
-# 16 kHz samples → seconds, exact (a multiple of 1/16000 s needs at most 7 decimals), pure bash.
+# 16 kHz samples → seconds, exact (a multiple of 1/16000 s needs at most 7 decimals), pure bash
+# (sample × 625 = units of 1e-7 s; valid for RATE=16000 only).
 seconds() {
   local t=$(($1 * 625)) frac
   printf -v frac '%07d' $((t % 10000000))
@@ -68,11 +69,8 @@ seconds() {
   printf '%s' "$((t / 10000000))${frac:+.$frac}"
 }
 
-declare -A SAMPLES_OF=()
-samples_of() { # FILE -> sample count (cached; parts are immutable once written)
-  [[ -n ${SAMPLES_OF[$1]:-} ]] || SAMPLES_OF[$1]=$(soxi -s "$1")
-  printf '%s' "${SAMPLES_OF[$1]}"
-}
+declare -A SAMPLES_OF=() # FILE -> sample count; parts never change once written
+count_samples() { [[ -n ${SAMPLES_OF[$1]:-} ]] || SAMPLES_OF[$1]=$(soxi -s "$1"); }
 
 json_string() { # minimal escaping: our texts never hold control characters
   local s=${1//\\/\\\\}
@@ -119,7 +117,7 @@ tones_part() { # DUR -> path
       local c=${chords[$((i % 4))]} part="$WORK/chord-$i.wav"
       # shellcheck disable=SC2086
       set -- $c
-      "${SOX[@]}" -r "$RATE" -c 3 -n -c 1 -b 16 "$part" synth 0.5 sine "$1" sine "$2" sine "$3" \
+      [[ -f $part ]] || "${SOX[@]}" -r "$RATE" -c 3 -n -c 1 -b 16 "$part" synth 0.5 sine "$1" sine "$2" sine "$3" \
         remix - fade q 0.03 0.5 0.2 vol 0.6
       parts+=("$part")
     done
@@ -134,7 +132,7 @@ tl_begin() { TL_PARTS=(); TL_SAMPLES=0; TL_SPEECH=(); TL_OTHER=(); }
 
 tl_push() { # FILE KIND [LANG TEXT [BACKGROUND]]
   local file=$1 kind=$2 n start end
-  samples_of "$file" > /dev/null # fill the cache in this shell, not in a subshell
+  count_samples "$file"
   n=${SAMPLES_OF[$file]}
   start=$TL_SAMPLES
   end=$((start + n))
@@ -166,7 +164,7 @@ manifest_entry() { # NAME FORMAT SAMPLE_RATE CHANNELS BITS DURATION SPEECH_JSON 
   MANIFEST+=("$(json_string "$1"): {\"format\": \"$2\", \"sampleRate\": $3, \"channels\": $4, \"bitsPerSample\": $5, \"durationS\": $6, \"speech\": $7, \"nonSpeech\": $8${9:+, $9}}")
 }
 
-tl_write() { # NAME: writes OUTDIR-bound WORK/out/NAME (16 kHz mono 16-bit) and its manifest entry
+tl_write() { # NAME: concatenates the parts into WORK/out/NAME (16 kHz mono 16-bit) + manifest entry
   "${SOX[@]}" "${TL_PARTS[@]}" "$WORK/out/$1"
   manifest_entry "$1" wav "$RATE" 1 16 "$(seconds "$TL_SAMPLES")" \
     "$(join_json "${TL_SPEECH[@]}")" "$(join_json "${TL_OTHER[@]}")"

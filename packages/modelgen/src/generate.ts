@@ -57,7 +57,8 @@ export interface GeneratedModelInfo {
   readonly seconds: number;
 }
 
-function modelHeader(size: ModelSizeName, seed: number): ModelHeader {
+/** Header (IR/opset, producer, sherpa-onnx metadata) of a generated model. */
+export function syntheticModelHeader(size: ModelSizeName, seed: number): ModelHeader {
   return {
     irVersion: IR_VERSION,
     opsetVersion: OPSET_VERSION,
@@ -70,7 +71,7 @@ function modelHeader(size: ModelSizeName, seed: number): ModelHeader {
 
 async function writeModelFile(outDir: string, file: string, size: ModelSizeName, seed: number, weightFormat: WeightFormat): Promise<ManifestFile> {
   const graph = buildSenseVoiceGraph({ size: MODEL_SIZES[size], seed, weightFormat });
-  const written = await writeOnnxModel(join(outDir, file), modelHeader(size, seed), graph);
+  const written = await writeOnnxModel(join(outDir, file), syntheticModelHeader(size, seed), graph);
   return { file, bytes: written.bytes, sha256: written.sha256 };
 }
 

@@ -32,6 +32,8 @@ export interface DecodeOptions {
   maxDurationS?: number;
   /** Aborting kills ffmpeg / stops the WAV conversion with JOB_CANCELED. */
   signal?: AbortSignal;
+  /** Where ffmpeg's input is written (MP4 needs a seekable file). @defaultValue `os.tmpdir()` */
+  tempDir?: string;
 }
 
 export interface DecodedAudio {
@@ -135,6 +137,7 @@ async function decodeWithFfmpegOrFail(bytes: Uint8Array, format: AudioFormat, op
     sampleRate: TARGET_SAMPLE_RATE,
     ...(options.maxDurationS !== undefined && { maxDurationS: options.maxDurationS }),
     ...(options.signal && { signal: options.signal }),
+    ...(options.tempDir !== undefined && { tempDir: options.tempDir }),
   });
   const { codec, sampleRate, channels, durationS } = decoded.source;
   if (options.maxDurationS !== undefined && durationS !== null && durationS > options.maxDurationS) throw tooLong(durationS, options.maxDurationS);

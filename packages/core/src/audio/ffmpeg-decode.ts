@@ -27,6 +27,8 @@ export interface FfmpegDecodeOptions {
   /** Stop decoding 1 s past this duration (the caller rejects the file anyway). */
   maxDurationS?: number;
   signal?: AbortSignal;
+  /** Parent of the per-call temp directory holding the input. @defaultValue `os.tmpdir()` */
+  tempDir?: string;
 }
 
 /** The first audio stream as ffprobe reports it. */
@@ -50,6 +52,7 @@ export interface FfmpegDecoded {
 
 const INSTALL_HINT = 'install it with `apt-get install ffmpeg` (it provides ffmpeg and ffprobe) or set the ffmpeg path';
 const STDERR_KEEP_CHARS = 8192;
+const MAX_PREALLOCATED_S = 3600;
 const STDERR_DETAIL_CHARS = 2000;
 
 /** Decodes the first audio stream of `bytes` to mono float at `options.sampleRate` (16 kHz). */
@@ -58,7 +61,7 @@ export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegDecodeO
   const ffprobePath = options.ffprobePath ?? defaultFfprobePath(ffmpegPath);
   const sampleRate = options.sampleRate ?? 16000;
   throwIfAborted(options.signal);
-  const dir = await mkdtemp(join(tmpdir(), 'earshot-ffmpeg-'));
+  const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'earshot-ffmpeg-'));
   const input = join(dir, 'input');
   try {
     await writeFile(input, bytes);
@@ -66,7 +69,9 @@ export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegDecodeO
     const args = ['-v', 'error', '-nostdin', '-i', input, '-map', '0:a:0', '-ac', '1', '-ar', String(sampleRate)];
     if (options.maxDurationS !== undefined) args.push('-t', String(options.maxDurationS + 1));
     args.push('-f', 'f32le', 'pipe:1');
-    const expectedBytes = source.durationS === null ? 1 << 20 : Math.ceil(source.durationS * sampleRate * 4 * 1.02) + 65536;
+    // Size the output buffer from the probed duration (capped: a broken header may claim hours).
+    const expectedS = Math.min(source.durationS ?? 60, options.maxDurationS === undefined ? Infinity : options.maxDurationS + 1, MAX_PREALLOCATED_S);
+    const expectedBytes = Math.ceil(expectedS * sampleRate * 4 * 1.02) + 65536;
     const out = new ByteCollector(expectedBytes);
     const result = await run(ffmpegPath, args, options.signal, (chunk) => out.push(chunk));
     const stderr = result.stderr.replaceAll(input, 'input');

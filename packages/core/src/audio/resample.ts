@@ -2,12 +2,14 @@
  * Band-limited sample-rate conversion: a Kaiser-windowed sinc low-pass,
  * evaluated polyphase.
  *
- * Why our own code: the model needs 16 kHz, and the pure-JS options do not
- * fit. `wavefile`'s resampler and most npm resamplers either drop or
- * linearly interpolate samples (aliasing: a 10 kHz tone at 48 kHz folds to
- * 6 kHz in the 16 kHz output), or are unmaintained WASM builds of libsamplerate
- * /speexdsp that add a binary and an async init for 150 lines of DSP. ffmpeg's
- * swr is anti-aliased, but WAV input must decode without ffmpeg.
+ * Why our own code: no maintained pure-JS library fits. `wavefile` /
+ * `wave-resampler` low-pass with an IIR Butterworth (non-linear phase) and
+ * then interpolate, on whole arrays only (no streaming, so a full-rate copy of
+ * an hour of audio); WASM builds of libsamplerate/speexdsp add a binary and an
+ * async init for about 150 lines of DSP; many others drop or linearly
+ * interpolate samples, which aliases (a 10 kHz tone at 48 kHz folds to 6 kHz
+ * at 16 kHz). ffmpeg's swr is anti-aliased, but WAV input must decode
+ * without ffmpeg.
  *
  * Design (fixed, documented constants):
  * - cutoff at CUTOFF_FRACTION (0.95) × the lower Nyquist frequency

@@ -36,7 +36,7 @@ function sniffAt(bytes: Uint8Array, offset: number, allowId3: boolean): AudioFor
   if (isAdtsHeader(bytes, offset)) return 'aac';
   if (allowId3 && head.startsWith('ID3')) {
     const tagEnd = id3v2End(bytes, offset);
-    if (tagEnd === null) return null;
+    if (tagEnd === null) return 'mp3'; // "ID3" with a damaged header: still an MP3 file, for ffmpeg to judge
     // Some encoders put an ID3 tag before FLAC or ADTS data; everything else behind ID3 is MP3.
     const inner = sniffAt(bytes, skipZeros(bytes, tagEnd), false);
     return inner === 'flac' || inner === 'aac' ? inner : 'mp3';

@@ -190,6 +190,7 @@ describe('parseWav errors', () => {
     ['a fmt chunk shorter than 16 bytes', riff([chunk('fmt ', fmt(1, 1, 16000, 16).subarray(0, 14)), chunk('data', int16le([1]))])],
     ['0 channels', riff([chunk('fmt ', fmt(1, 0, 16000, 16)), chunk('data', int16le([1]))])],
     ['a 0 Hz sample rate', riff([chunk('fmt ', fmt(1, 1, 0, 16)), chunk('data', int16le([1]))])],
+    ['a 10 Hz sample rate', riff([chunk('fmt ', fmt(1, 1, 10, 16)), chunk('data', int16le([1]))])],
     ['0 bits per sample', riff([chunk('fmt ', fmt(1, 1, 16000, 0)), chunk('data', int16le([1]))])],
     ['a chunk running past the end before the data', riff([chunk('fmt ', fmt(1, 1, 16000, 16)), chunk('LIST', new Uint8Array(4), 4000), chunk('data', int16le([1]))])],
   ])('rejects %s as AUDIO_CORRUPT', (_label, bytes) => {

@@ -35,6 +35,9 @@ export interface WavAudio {
   encoding: WavEncoding;
 }
 
+/** Outside this range a "sample rate" is a broken header (and 1 Hz would turn 1 MB into 16 GB at 16 kHz). */
+const MIN_SAMPLE_RATE = 1000;
+const MAX_SAMPLE_RATE = 1_000_000;
 const WAVE_FORMAT_PCM = 0x0001;
 const WAVE_FORMAT_IEEE_FLOAT = 0x0003;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
@@ -162,7 +165,7 @@ function parseFmt(view: DataView, body: number, size: number): Omit<WavInfo, 'da
   const sampleRate = view.getUint32(body + 4, true);
   const bitsPerSample = view.getUint16(body + 14, true);
   if (channels === 0) throw corrupt('fmt chunk declares 0 channels');
-  if (sampleRate === 0) throw corrupt('fmt chunk declares a sample rate of 0 Hz');
+  if (sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) throw corrupt(`fmt chunk declares an implausible sample rate of ${sampleRate} Hz`);
   if (tag === WAVE_FORMAT_EXTENSIBLE) {
     if (size < 40) throw corrupt(`WAVE_FORMAT_EXTENSIBLE fmt chunk is ${size} bytes, needs 40`);
     const guidTail = new Uint8Array(view.buffer, view.byteOffset + body + 26, 14);

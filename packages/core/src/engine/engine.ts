@@ -130,9 +130,11 @@ export class Engine {
     // 1. Speech segments.
     onProgress?.({ phase: 'vad', fraction: 0.05, segmentsDone: 0, segmentsTotal: 0 });
     let t = performance.now();
-    const spans = request.vad
-      ? await detectSpeech(this.vad, audio.samples, request.vad)
-      : fixedChunks(audio.durationS, NO_VAD_CHUNK_S);
+    // Boundaries snap to the millisecond (16 samples) so that a segment's reported
+    // startS/endS name exactly the samples that were decoded.
+    const spans = (
+      request.vad ? await detectSpeech(this.vad, audio.samples, request.vad) : fixedChunks(audio.durationS, NO_VAD_CHUNK_S)
+    ).map((s) => ({ startS: round3(s.startS), endS: round3(s.endS) }));
     const vadMs = request.vad ? performance.now() - t : 0;
     checkAbort();
 
@@ -186,7 +188,7 @@ export class Engine {
         lfrWindowShift: meta.lfrWindowShift,
       });
       const { slotPieces: _slots, ...rest } = decoded;
-      return { index, startS: round3(span.startS), endS: round3(span.endS), ...rest };
+      return { index, startS: span.startS, endS: span.endS, ...rest };
     });
     const decodingMs = performance.now() - t;
     const totalMs = performance.now() - clock.started;

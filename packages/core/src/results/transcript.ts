@@ -39,6 +39,7 @@ export interface TranscriptSegment {
   tokens: TranscriptToken[];
 }
 
+/** Consecutive segments with the same label, merged across gaps ≤ 1 s (results/timeline.ts). */
 export interface TimelineInterval<L extends string = string> {
   startS: number;
   endS: number;
@@ -52,9 +53,9 @@ export interface TranscriptSummary {
   speechRatio: number;
   /** Seconds per emotion label. */
   emotionSeconds: Record<string, number>;
-  /** Per event label: number of segments carrying it and that count per minute of audio. */
+  /** Per event label: number of segments carrying it, their seconds, and that count per minute of audio. */
   events: Record<string, { count: number; seconds: number; perMinute: number }>;
-  /** Share (0..1) of speech seconds per language. */
+  /** Share (0..1) of segment seconds per language; segments without a language count in the denominator. */
   languageShares: Record<string, number>;
 }
 
@@ -100,7 +101,9 @@ export interface Transcript {
   };
   /** Language with the most speech seconds, null when no segment has one. */
   language: string | null;
+  /** Non-empty segment texts joined with one space. */
   text: string;
+  /** FunASR's rich_transcription_postprocess over all segments' rawText joined with one space. */
   richText: string;
   segments: TranscriptSegment[];
   emotionTimeline: TimelineInterval[];

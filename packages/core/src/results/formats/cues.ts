@@ -50,7 +50,7 @@ export function buildCues(transcript: Pick<Transcript, 'segments'>, options: Cue
       const startS = i === 0 ? segment.startS : clamp(first.startS, segment.startS, segment.endS);
       const endS = next === undefined ? segment.endS : clamp(next.startS, startS, segment.endS);
       const lines = group.map((l) => l.text);
-      lines[0] = prefix + lines[0];
+      lines[0] = prefix + (lines[0] ?? '');
       cues.push({ startS, endS, lines });
     }
   }

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { parseEnv, type EnvSource } from './env.js';
+
+const stringList = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
+
+/** Everything the API and the worker share: Redis, queue, storage, webhooks. */
+export const ServiceConfigSchema = z.object({
+  /** @defaultValue 'redis://127.0.0.1:6379' */
+  redisUrl: z.string().default('redis://127.0.0.1:6379'),
+  /** Prefix of Earshot's own Redis keys (job records, idempotency, webhook attempts). @defaultValue 'earshot:' */
+  keyPrefix: z.string().default('earshot:'),
+  /** BullMQ prefix. @defaultValue 'bull' */
+  queuePrefix: z.string().default('bull'),
+  /** @defaultValue 'transcription' */
+  queueName: z.string().default('transcription'),
+  /** @defaultValue 'webhooks' */
+  webhookQueueName: z.string().default('webhooks'),
+  /** 'fs' (embedded default) or 's3'. @defaultValue 'fs' */
+  storage: z.enum(['fs', 's3']).default('fs'),
+  /** Root directory of the fs store. @defaultValue './data' */
+  dataDir: z.string().default('./data'),
+  s3Bucket: z.string().optional(),
+  s3Endpoint: z.string().optional(),
+  /** @defaultValue 'us-east-1' */
+  s3Region: z.string().default('us-east-1'),
+  /** Path-style URLs (MinIO, radosgw). @defaultValue true */
+  s3ForcePathStyle: z.stringbool().default(true),
+  s3AccessKeyId: z.string().optional(),
+  s3SecretAccessKey: z.string().optional(),
+  /** Key prefix inside the bucket / data dir. @defaultValue '' */
+  storagePrefix: z.string().default(''),
+  /** Standard Webhooks secrets (`whsec_…`), comma-separated; the first signs, all are sent (rotation). */
+  webhookSecrets: stringList.optional(),
+  /** Webhook retry delays in ms, comma-separated. @defaultValue Standard Webhooks example schedule */
+  webhookScheduleMs: stringList.transform((xs) => xs.map(Number)).pipe(z.array(z.number().int().min(0))).optional(),
+  /** Transcription attempts for retryable failures. @defaultValue 3 */
+  jobAttempts: z.coerce.number().int().min(1).max(20).default(3),
+  /** @defaultValue 5000 */
+  jobBackoffMs: z.coerce.number().int().min(0).default(5000),
+  /** Base URL clients reach the API at; used for links in job resources and webhooks. @defaultValue 'http://127.0.0.1:8080' */
+  publicUrl: z.url().default('http://127.0.0.1:8080'),
+  /** Days a finished job's record and results are kept. @defaultValue 30 */
+  retentionDays: z.coerce.number().positive().default(30),
+});
+export type ServiceConfig = z.infer<typeof ServiceConfigSchema>;
+
+export const SERVICE_ENV = {
+  redisUrl: 'REDIS_URL',
+  keyPrefix: 'EARSHOT_KEY_PREFIX',
+  queuePrefix: 'EARSHOT_QUEUE_PREFIX',
+  queueName: 'EARSHOT_QUEUE',
+  webhookQueueName: 'EARSHOT_WEBHOOK_QUEUE',
+  storage: 'EARSHOT_STORAGE',
+  dataDir: 'EARSHOT_DATA_DIR',
+  s3Bucket: 'S3_BUCKET',
+  s3Endpoint: 'S3_ENDPOINT',
+  s3Region: 'S3_REGION',
+  s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
+  s3AccessKeyId: 'S3_ACCESS_KEY_ID',
+  s3SecretAccessKey: 'S3_SECRET_ACCESS_KEY',
+  storagePrefix: 'EARSHOT_STORAGE_PREFIX',
+  webhookSecrets: 'EARSHOT_WEBHOOK_SECRETS',
+  webhookScheduleMs: 'EARSHOT_WEBHOOK_SCHEDULE_MS',
+  jobAttempts: 'EARSHOT_JOB_ATTEMPTS',
+  jobBackoffMs: 'EARSHOT_JOB_BACKOFF_MS',
+  retentionDays: 'EARSHOT_RETENTION_DAYS',
+  publicUrl: 'EARSHOT_PUBLIC_URL',
+} as const;
+
+export function loadServiceConfig(env: EnvSource): ServiceConfig {
+  return parseEnv(ServiceConfigSchema, SERVICE_ENV, env);
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { buildTranscript } from '../results/build-transcript.js';
+import type { Transcript, TranscriptSegment } from '../results/transcript.js';
+import { evaluateAlerts } from './alerts.js';
+import { AlertRuleSchema, type AlertRule } from './job-options.js';
+
+/** A transcript of `durationS` seconds whose segments carry the given [startS, endS, emotion, event]. */
+function transcriptOf(durationS: number, spans: [number, number, string | null, string | null][]): Transcript {
+  const segments: TranscriptSegment[] = spans.map(([startS, endS, emotion, event], index) => ({
+    index,
+    startS,
+    endS,
+    language: 'en',
+    emotion,
+    event,
+    itn: true,
+    text: 'hello',
+    rawText: `<|en|><|${emotion ?? 'EMO_UNKNOWN'}|><|${event ?? 'Speech'}|><|withitn|>hello`,
+    richText: 'hello',
+    tokens: [],
+  }));
+  return buildTranscript({
+    audio: { durationS, format: 'wav', sampleRate: 16_000, channels: 1 },
+    segments,
+    timings: { decodeMs: 0, vadMs: 0, featuresMs: 0, inferenceMs: 0, decodingMs: 0, totalMs: 0, realTimeFactor: 0 },
+    model: { name: 'test', file: 'model.onnx', synthetic: false, quantized: false, vocabSize: 10, executionProvider: 'cpu' },
+    options: { language: 'auto', itn: true, banEmotionUnknown: false, vad: true },
+  });
+}
+
+const rules = (...input: unknown[]): AlertRule[] => input.map((r) => AlertRuleSchema.parse(r));
+
+// 120 s of audio: 7 s ANGRY over two segments, Laughter in 3 segments (1.5/min), Speech in 2.
+const call = transcriptOf(120, [
+  [0, 4, 'ANGRY', 'Speech'],
+  [10, 13, 'ANGRY', 'Laughter'],
+  [20, 22, 'HAPPY', 'Laughter'],
+  [30, 31, 'NEUTRAL', 'Laughter'],
+  [40, 45, 'NEUTRAL', 'Speech'],
+]);
+
+describe('evaluateAlerts', () => {
+  it('matches an emotion rule when that emotion lasts at least minSeconds', () => {
+    expect(call.summary.emotionSeconds.ANGRY).toBe(7);
+    const [match, ...rest] = evaluateAlerts(rules({ emotion: 'ANGRY', minSeconds: 5 }), call);
+    expect(rest).toEqual([]);
+    expect(match).toMatchObject({ kind: 'emotion', label: 'ANGRY', value: 7, threshold: 5, rule: 'emotion:ANGRY>=5s' });
+    expect(match?.message).toContain('7 s of ANGRY');
+  });
+
+  it('does not match an emotion below minSeconds, nor one that never occurs (minSeconds 0 means "any")', () => {
+    expect(evaluateAlerts(rules({ emotion: 'ANGRY', minSeconds: 7.5 }), call)).toEqual([]);
+    expect(evaluateAlerts(rules({ emotion: 'SAD' }), call)).toEqual([]);
+    expect(evaluateAlerts(rules({ emotion: 'HAPPY' }), call)).toHaveLength(1);
+  });
+
+  it('matches an event rule on count, on rate, and on both only when both hold', () => {
+    expect(call.summary.events.Laughter).toEqual({ count: 3, seconds: 6, perMinute: 1.5 });
+    const byCount = evaluateAlerts(rules({ event: 'Laughter', minCount: 3 }), call);
+    expect(byCount).toMatchObject([{ kind: 'event', label: 'Laughter', value: 3, threshold: 3 }]);
+    const byRate = evaluateAlerts(rules({ event: 'Laughter', minPerMinute: 1.5 }), call);
+    expect(byRate).toMatchObject([{ value: 1.5, threshold: 1.5 }]);
+    expect(evaluateAlerts(rules({ event: 'Laughter', minCount: 4 }), call)).toEqual([]);
+    expect(evaluateAlerts(rules({ event: 'Laughter', minPerMinute: 2 }), call)).toEqual([]);
+    expect(evaluateAlerts(rules({ event: 'Laughter', minCount: 2, minPerMinute: 2 }), call)).toEqual([]);
+    expect(evaluateAlerts(rules({ event: 'Laughter', minCount: 2, minPerMinute: 1 }), call)).toHaveLength(1);
+  });
+
+  it('treats an event rule without thresholds as "occurs at least once"', () => {
+    expect(evaluateAlerts(rules({ event: 'Speech' }), call)).toMatchObject([{ value: 2, threshold: 1 }]);
+    expect(evaluateAlerts(rules({ event: 'Applause' }), call)).toEqual([]);
+  });
+
+  it('keeps rule order, uses the rule name when given, and ignores inherited property names', () => {
+    const matches = evaluateAlerts(
+      rules({ event: 'Speech', name: 'talk' }, { emotion: 'SAD' }, { emotion: 'ANGRY', name: 'angry caller' }),
+      call,
+    );
+    expect(matches.map((m) => m.rule)).toEqual(['talk', 'angry caller']);
+    // A synthetic model's labels can be any vocabulary piece; summary maps are plain objects.
+    const odd = transcriptOf(60, [[0, 2, 'constructor', 'toString']]);
+    expect(evaluateAlerts(rules({ emotion: 'NEUTRAL' }, { event: 'Cough' }), odd)).toEqual([]);
+  });
+
+  it('finds nothing in a transcript without segments', () => {
+    expect(evaluateAlerts(rules({ emotion: 'ANGRY' }, { event: 'Speech' }), transcriptOf(0, []))).toEqual([]);
+  });
+});

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import type { Transcript, TranscriptSegment } from '../transcript.js';
+import { buildCues, formatTimestamp } from './cues.js';
+import { formatTranscript, isTranscriptFormat, TRANSCRIPT_FORMATS } from './format-transcript.js';
+import { toSrt } from './srt.js';
+import { toRichText, toText } from './txt.js';
+import { toVtt } from './vtt.js';
+
+/** A segment whose tokens are `texts`, one every 0.06 s from the segment start. */
+function seg(
+  index: number,
+  startS: number,
+  endS: number,
+  texts: string[],
+  tags: Partial<Pick<TranscriptSegment, 'language' | 'emotion' | 'event'>> = {},
+): TranscriptSegment {
+  const tokens = texts.map((text, i) => ({ id: i + 1, text, startS: startS + i * 0.06, endS: startS + (i + 1) * 0.06 }));
+  return {
+    index,
+    startS,
+    endS,
+    language: 'en',
+    emotion: 'NEUTRAL',
+    event: 'Speech',
+    itn: false,
+    text: texts.join('').trimStart(),
+    rawText: '',
+    richText: '',
+    tokens,
+    ...tags,
+  };
+}
+
+function transcript(segments: TranscriptSegment[], richText = ''): Transcript {
+  return {
+    schemaVersion: '1.0',
+    audio: { durationS: 60, format: 'wav', sampleRate: 16000, channels: 1 },
+    language: 'en',
+    text: segments.map((s) => s.text).join(' '),
+    richText,
+    segments,
+    emotionTimeline: [],
+    eventTimeline: [],
+    summary: { speechS: 0, speechRatio: 0, emotionSeconds: {}, events: {}, languageShares: {} },
+    timings: { decodeMs: 0, vadMs: 0, featuresMs: 0, inferenceMs: 0, decodingMs: 0, totalMs: 0, realTimeFactor: 0 },
+    model: { name: 'x', file: 'model.onnx', synthetic: false, quantized: false, vocabSize: 10, executionProvider: 'cpu' },
+    options: { language: 'auto', itn: false, banEmotionUnknown: false, vad: true },
+  };
+}
+
+const basic = transcript(
+  [
+    seg(0, 0, 4, [' hello']),
+    seg(1, 4.5, 6.25, [' world', '.'], { emotion: 'ANGRY', event: 'Laughter' }),
+    seg(2, 7, 8, [], { language: null, emotion: null, event: null }),
+  ],
+  'hello😀world.😡',
+);
+
+describe('formatTimestamp', () => {
+  it('formats hours, minutes, seconds and milliseconds with carries', () => {
+    expect(formatTimestamp(3723.4567, ',')).toBe('01:02:03,457');
+    expect(formatTimestamp(59.9996, '.')).toBe('00:01:00.000');
+    expect(formatTimestamp(360000, ',')).toBe('100:00:00,000');
+    expect(formatTimestamp(-1, ',')).toBe('00:00:00,000');
+  });
+});
+
+describe('toSrt', () => {
+  it('writes one numbered cue per segment with text', () => {
+    expect(toSrt(basic)).toBe(
+      '1\n00:00:00,000 --> 00:00:04,000\nhello\n\n2\n00:00:04,500 --> 00:00:06,250\nworld.\n\n',
+    );
+  });
+
+  it('prefixes tag labels or emoji, and gives tag-only segments a cue', () => {
+    expect(toSrt(basic, { tags: true })).toBe(
+      '1\n00:00:00,000 --> 00:00:04,000\n[en|NEUTRAL|Speech] hello\n\n2\n00:00:04,500 --> 00:00:06,250\n[en|ANGRY|Laughter] world.\n\n',
+    );
+    const withEvent = transcript([seg(0, 1, 2, [], { emotion: 'HAPPY', event: 'BGM', language: null })]);
+    expect(toSrt(withEvent, { tags: 'labels' })).toBe('1\n00:00:01,000 --> 00:00:02,000\n[?|HAPPY|BGM]\n\n');
+    expect(toSrt(withEvent, { tags: 'emoji' })).toBe('1\n00:00:01,000 --> 00:00:02,000\n🎼😊\n\n');
+    expect(toSrt(basic, { tags: 'emoji' })).toContain('😀😡 world.');
+  });
+
+  it('is empty for a transcript without segments', () => {
+    expect(toSrt(transcript([]))).toBe('');
+  });
+});
+
+describe('buildCues: long segments', () => {
+  const words = [' one', ' two', ' three', ' four', ' five', ' six'];
+  const long = transcript([seg(0, 10, 11, words)]);
+
+  it('wraps at word boundaries into lines of at most maxLineChars, maxLines per cue', () => {
+    expect(buildCues(long, { maxLineChars: 9, maxLines: 2 })).toEqual([
+      { startS: 10, endS: 10.18, lines: ['one two', 'three'] },
+      { startS: 10.18, endS: 11, lines: ['four five', 'six'] },
+    ]);
+  });
+
+  it('tiles the segment: first cue at its start, last at its end, boundaries at token times', () => {
+    const cues = buildCues(long, { maxLineChars: 4, maxLines: 1 });
+    expect(cues.map((c) => c.lines[0])).toEqual(['one', 'two', 'three', 'four', 'five', 'six']);
+    expect(cues[0]?.startS).toBe(10);
+    expect(cues.at(-1)?.endS).toBe(11);
+    for (let i = 1; i < cues.length; i++) expect(cues[i]?.startS).toBe(cues[i - 1]?.endS);
+  });
+
+  it('keeps one over-long word whole and joins sub-word pieces', () => {
+    const t = transcript([seg(0, 0, 1, [' extra', 'ordinary', ' x'])]);
+    expect(buildCues(t, { maxLineChars: 5, maxLines: 1 }).map((c) => c.lines)).toEqual([['extraordinary'], ['x']]);
+  });
+
+  it('wraps CJK between characters and keeps punctuation on its line, counting code points', () => {
+    const t = transcript([seg(0, 0, 1, ['你', '好', '。', '𠀀', '𠀁', '世', '界'])]);
+    expect(buildCues(t, { maxLineChars: 3, maxLines: 3 }).map((c) => c.lines)).toEqual([['你好。', '𠀀𠀁世', '界']]);
+  });
+});
+
+describe('toVtt', () => {
+  it('writes the header and dot-separated timestamps, escaping markup', () => {
+    const t = transcript([seg(0, 1, 2.5, [' a', ' <b>', ' &'])]);
+    expect(toVtt(t)).toBe('WEBVTT\n\n00:00:01.000 --> 00:00:02.500\na &lt;b&gt; &amp;\n');
+    expect(toVtt(basic)).toBe('WEBVTT\n\n00:00:00.000 --> 00:00:04.000\nhello\n\n00:00:04.500 --> 00:00:06.250\nworld.\n');
+  });
+
+  it('is just the header for a transcript without segments', () => {
+    expect(toVtt(transcript([]))).toBe('WEBVTT\n');
+  });
+});
+
+describe('toText and toRichText', () => {
+  it('writes one line per segment with text', () => {
+    expect(toText(basic)).toBe('hello\nworld.\n');
+    expect(toText(transcript([]))).toBe('');
+  });
+
+  it('writes the rich text as one paragraph', () => {
+    expect(toRichText(basic)).toBe('hello😀world.😡\n');
+    expect(toRichText(transcript([]))).toBe('');
+  });
+});
+
+describe('formatTranscript', () => {
+  it('returns body, content type and extension for every format', () => {
+    const out = Object.fromEntries(TRANSCRIPT_FORMATS.map((f) => [f, formatTranscript(basic, f)]));
+    expect(JSON.parse(out.json?.body ?? '')).toEqual(basic);
+    expect(out.json).toMatchObject({ contentType: 'application/json; charset=utf-8', extension: 'json' });
+    expect(out.rich).toMatchObject({ body: 'hello😀world.😡\n', contentType: 'text/plain; charset=utf-8', extension: 'rich.txt' });
+    expect(out.txt).toMatchObject({ body: 'hello\nworld.\n', extension: 'txt' });
+    expect(out.srt).toMatchObject({ contentType: 'application/x-subrip; charset=utf-8', extension: 'srt' });
+    expect(out.vtt).toMatchObject({ contentType: 'text/vtt; charset=utf-8', extension: 'vtt' });
+    expect(formatTranscript(basic, 'srt', { tags: true }).body).toContain('[en|ANGRY|Laughter]');
+  });
+
+  it('recognises format names', () => {
+    expect(isTranscriptFormat('vtt')).toBe(true);
+    expect(isTranscriptFormat('pdf')).toBe(false);
+  });
+});
