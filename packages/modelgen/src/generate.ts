@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { WeightFormat } from './graph-layers.js';
 import { GENERATOR_VERSION } from './generator-version.js';
-import { fileMatches, readManifest, writeManifest, type ManifestFile, type ModelManifest } from './model-manifest.js';
+import { fileMatches, MANIFEST_FILE, readManifest, writeManifest, type ManifestFile, type ModelManifest } from './model-manifest.js';
 import { countParameters, MODEL_SIZES, type ModelSizeName } from './model-size.js';
 import { writeOnnxModel, type ModelHeader } from './model-writer.js';
 import { buildSenseVoiceGraph } from './sense-voice-graph.js';
@@ -99,7 +99,9 @@ export async function generateModel(options: GenerateModelOptions): Promise<Gene
     (await fileMatches(outDir, previous.tokens));
   const reuseInt8 = sameModel && (await fileMatches(outDir, previous.int8Model));
 
-  // An int8 file left from another size or seed must not sit next to the new model.
+  // A stale manifest must not survive an interrupted rewrite (a tiny model of another seed has the
+  // same byte size), nor an int8 file from another size or seed sit next to the new model.
+  if (!sameModel) await rm(join(outDir, MANIFEST_FILE), { force: true });
   if (!reuseInt8) await rm(join(outDir, INT8_MODEL_FILE), { force: true });
   const model = sameModel ? previous.model : await writeModelFile(outDir, MODEL_FILE, size, seed, 'fp32');
   const tokens = sameModel ? previous.tokens : { ...(await copyVerifiedVocab(join(outDir, TOKENS_FILE))), file: TOKENS_FILE };

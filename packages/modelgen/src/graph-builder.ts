@@ -173,10 +173,6 @@ export class GraphBuilder {
     return this.inits;
   }
 
-  get nodeCount(): number {
-    return this.nodes.length;
-  }
-
   /** Total number of initializer elements (= the model's parameter count). */
   parameterCount(): number {
     return this.inits.reduce((sum, init) => sum + init.elementCount, 0);

@@ -44,8 +44,9 @@ export function applyLfr(frames: Float32Array, numFrames: number, dim: number, o
   for (let i = 0; i < outFrames; i++) {
     const first = i * windowShift - leftPadding;
     for (let j = 0; j < windowSize; j++) {
-      const source = Math.min(Math.max(first + j, 0), lastFrame);
-      out.set(frames.subarray(source * dim, source * dim + dim), i * outDim + j * dim);
+      const from = Math.min(Math.max(first + j, 0), lastFrame) * dim;
+      const to = i * outDim + j * dim;
+      for (let k = 0; k < dim; k++) out[to + k] = frames[from + k]!;
     }
   }
   return out;

@@ -41,20 +41,26 @@ export class ThreadedRunner implements InferenceRunner {
 
   static async start(modelPath: string, runtime: RuntimeOptions): Promise<ThreadedRunner> {
     const init: ThreadInit = { modelPath, runtime };
-    const worker = new Worker(threadEntry(), { workerData: init, ...threadExecArgv() });
+    const worker = spawnThread(init);
+    const listeners: { message?: (m: ThreadResponse) => void; error?: (e: Error) => void; exit?: (c: number) => void } = {};
     const ready = await new Promise<ThreadResponse & { type: 'ready' }>((resolve, reject) => {
-      const onMessage = (msg: ThreadResponse): void => {
+      listeners.message = (msg) => {
         if (msg.type === 'ready') resolve(msg);
         else if (msg.type === 'failed') reject(fromSerialized(msg.error));
       };
-      worker.on('message', onMessage);
-      worker.once('error', (err) => reject(new AppError('MODEL_INVALID', `inference thread failed to start: ${err.message}`, { cause: err })));
-      worker.once('exit', (code) => reject(new AppError('MODEL_INVALID', `inference thread exited with code ${code} while loading`)));
-    }).catch(async (err: unknown) => {
-      await worker.terminate();
-      throw err;
-    });
-    worker.removeAllListeners();
+      listeners.error = (err) => reject(new AppError('MODEL_INVALID', `inference thread failed to start: ${err.message}`, { cause: err }));
+      listeners.exit = (code) => reject(new AppError('MODEL_INVALID', `inference thread exited with code ${code} while loading`));
+      worker.on('message', listeners.message).on('error', listeners.error).on('exit', listeners.exit);
+    })
+      .catch(async (err: unknown) => {
+        await worker.terminate();
+        throw err;
+      })
+      .finally(() => {
+        // Remove only our own listeners: removeAllListeners() would also stop the
+        // worker's message port, and later results would never arrive.
+        worker.off('message', listeners.message!).off('error', listeners.error!).off('exit', listeners.exit!);
+      });
     return new ThreadedRunner(worker, parseSenseVoiceMetadata(ready.metadataRaw, modelPath), ready.executionProvider);
   }
 
@@ -85,13 +91,15 @@ function fromSerialized(e: SerializedError): AppError {
   return new AppError(e.code, e.message, e.details ? { details: e.details } : {});
 }
 
-/** dist/…/inference-thread.js at run time; the .ts source under vitest/tsx (loaded through tsx). */
-function threadEntry(): URL {
+/**
+ * dist/…/inference-thread.js at run time. When this module runs from its .ts source
+ * (vitest, tsx) the thread loads the .ts entry through tsx's loader, registered inside
+ * the thread: Node 20 does not apply `--import` hooks from a worker's execArgv.
+ */
+function spawnThread(init: ThreadInit): Worker {
   const js = new URL('./inference-thread.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return js;
-  return new URL('./inference-thread.ts', import.meta.url);
-}
-
-function threadExecArgv(): { execArgv?: string[] } {
-  return threadEntry().pathname.endsWith('.ts') ? { execArgv: ['--import', 'tsx'] } : {};
+  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: init });
+  const ts = new URL('./inference-thread.ts', import.meta.url).href;
+  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(ts)}); })`;
+  return new Worker(bootstrap, { eval: true, workerData: init });
 }

@@ -12,6 +12,7 @@ import {
   type ByteRange,
   type ListOptions,
   type ListPage,
+  type PresignOptions,
   type PutOptions,
   type PutResult,
 } from './blob-store.js';
@@ -177,12 +178,12 @@ export class FsBlobStore implements BlobStore {
     return { keys: page, nextCursor: keys.length > limit && last !== undefined ? encodeCursor(last) : null };
   }
 
-  async presignPut(key: string): Promise<string | null> {
+  async presignPut(key: string, _opts?: PresignOptions): Promise<null> {
     validateKey(key);
     return null;
   }
 
-  async presignGet(key: string): Promise<string | null> {
+  async presignGet(key: string, _opts?: PresignOptions): Promise<null> {
     validateKey(key);
     return null;
   }

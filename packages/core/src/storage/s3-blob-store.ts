@@ -8,6 +8,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  type BucketLocationConstraint,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -271,7 +272,7 @@ export class S3BlobStore implements BlobStore {
         new CreateBucketCommand({
           Bucket: this.bucket,
           // us-east-1 is the default and must not be named (AWS answers InvalidLocationConstraint).
-          ...(this.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: this.region as never } }),
+          ...(this.region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: this.region as BucketLocationConstraint } }),
         }),
       );
     } catch (err) {

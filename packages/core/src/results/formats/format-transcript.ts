@@ -15,12 +15,28 @@ export interface FormattedTranscript {
   extension: string;
 }
 
-/** Renders a transcript in one of the download formats; `options` applies to srt and vtt. */
+/** First line of text outputs of a synthetic (random-weight) model. */
+export const SYNTHETIC_LABEL = '[synthetic model with random weights: this is not a transcription]';
+
+/**
+ * Renders a transcript in one of the download formats; `options` applies to srt and vtt.
+ * Output of a synthetic model is labelled in every format that can carry a label: JSON has
+ * `model.synthetic` and `notice`, txt/rich start with SYNTHETIC_LABEL, VTT has a NOTE block
+ * (SRT has no comment syntax; its JSON twin and the API's headers say it).
+ */
 export function formatTranscript(
   transcript: Transcript,
   format: TranscriptFormat,
   options: CueOptions = {},
 ): FormattedTranscript {
+  const out = render(transcript, format, options);
+  if (!transcript.model.synthetic) return out;
+  if (format === 'txt' || format === 'rich') return { ...out, body: `${SYNTHETIC_LABEL}\n${out.body}` };
+  if (format === 'vtt') return { ...out, body: out.body.replace(/^WEBVTT\n/, `WEBVTT\n\nNOTE ${SYNTHETIC_LABEL}\n`) };
+  return out;
+}
+
+function render(transcript: Transcript, format: TranscriptFormat, options: CueOptions): FormattedTranscript {
   switch (format) {
     case 'json':
       return { body: `${JSON.stringify(transcript, null, 2)}\n`, contentType: 'application/json; charset=utf-8', extension: 'json' };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Transcript, TranscriptSegment } from '../transcript.js';
 import { buildCues, formatTimestamp } from './cues.js';
-import { formatTranscript, isTranscriptFormat, TRANSCRIPT_FORMATS } from './format-transcript.js';
+import { formatTranscript, SYNTHETIC_LABEL, isTranscriptFormat, TRANSCRIPT_FORMATS } from './format-transcript.js';
 import { toSrt } from './srt.js';
 import { toRichText, toText } from './txt.js';
 import { toVtt } from './vtt.js';
@@ -50,8 +50,8 @@ function transcript(segments: TranscriptSegment[], richText = ''): Transcript {
 
 const basic = transcript(
   [
-    seg(0, 0, 4, [' hello']),
-    seg(1, 4.5, 6.25, [' world', '.'], { emotion: 'ANGRY', event: 'Laughter' }),
+    { ...seg(0, 0, 4, [' hello']), richText: 'hello' },
+    { ...seg(1, 4.5, 6.25, [' world', '.'], { emotion: 'ANGRY', event: 'Laughter' }), richText: '😀world.😡' },
     seg(2, 7, 8, [], { language: null, emotion: null, event: null }),
   ],
   'hello😀world.😡',
@@ -136,8 +136,8 @@ describe('toText and toRichText', () => {
     expect(toText(transcript([]))).toBe('');
   });
 
-  it('writes the rich text as one paragraph', () => {
-    expect(toRichText(basic)).toBe('hello😀world.😡\n');
+  it('writes the rich text one line per segment (FunASR glues joined segments)', () => {
+    expect(toRichText(basic)).toBe('hello\n😀world.😡\n');
     expect(toRichText(transcript([]))).toBe('');
   });
 });
@@ -147,11 +147,19 @@ describe('formatTranscript', () => {
     const out = Object.fromEntries(TRANSCRIPT_FORMATS.map((f) => [f, formatTranscript(basic, f)]));
     expect(JSON.parse(out.json?.body ?? '')).toEqual(basic);
     expect(out.json).toMatchObject({ contentType: 'application/json; charset=utf-8', extension: 'json' });
-    expect(out.rich).toMatchObject({ body: 'hello😀world.😡\n', contentType: 'text/plain; charset=utf-8', extension: 'rich.txt' });
+    expect(out.rich).toMatchObject({ body: 'hello\n😀world.😡\n', contentType: 'text/plain; charset=utf-8', extension: 'rich.txt' });
     expect(out.txt).toMatchObject({ body: 'hello\nworld.\n', extension: 'txt' });
     expect(out.srt).toMatchObject({ contentType: 'application/x-subrip; charset=utf-8', extension: 'srt' });
     expect(out.vtt).toMatchObject({ contentType: 'text/vtt; charset=utf-8', extension: 'vtt' });
     expect(formatTranscript(basic, 'srt', { tags: true }).body).toContain('[en|ANGRY|Laughter]');
+  });
+
+  it('labels output of a synthetic model', () => {
+    const synthetic = { ...basic, model: { ...basic.model, synthetic: true } };
+    expect(formatTranscript(synthetic, 'txt').body).toBe(`${SYNTHETIC_LABEL}\nhello\nworld.\n`);
+    expect(formatTranscript(synthetic, 'rich').body.startsWith(`${SYNTHETIC_LABEL}\n`)).toBe(true);
+    expect(formatTranscript(synthetic, 'vtt').body.startsWith(`WEBVTT\n\nNOTE ${SYNTHETIC_LABEL}\n\n00:00:00.000`)).toBe(true);
+    expect(formatTranscript(basic, 'txt').body).not.toContain('synthetic');
   });
 
   it('recognises format names', () => {

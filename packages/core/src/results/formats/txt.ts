@@ -9,7 +9,16 @@ export function toText(transcript: Pick<Transcript, 'segments'>): string {
     .join('');
 }
 
-/** Rich text (emoji for emotions and events) as one paragraph; empty → "". */
-export function toRichText(transcript: Pick<Transcript, 'richText'>): string {
-  return transcript.richText === '' ? '' : `${transcript.richText}\n`;
+/**
+ * Rich text (emoji for emotions and events), one line per segment with text.
+ * Per segment rather than the transcript's FunASR-exact `richText`, because
+ * FunASR's post-processing of joined segments glues English words across
+ * segment boundaries ("hello" + "world" → "helloworld"). Empty → "".
+ */
+export function toRichText(transcript: Pick<Transcript, 'segments'>): string {
+  return transcript.segments
+    .map((s) => s.richText.trim())
+    .filter((t) => t !== '')
+    .map((t) => `${t}\n`)
+    .join('');
 }

@@ -1,0 +1,41 @@
+/**
+ * The Express app of the Earshot API, built from explicit dependencies so tests and main.ts
+ * assemble the same thing (tests with a test Redis prefix, a temp fs store or a test bucket).
+ * main.ts owns the process: listening, the webhook worker, signals and shutdown.
+ */
+import express, { type Express } from 'express';
+import { createAppContext, type AppDeps } from './app-context.js';
+import { createAuthenticator } from './middleware/auth.js';
+import { createApiMetrics } from './middleware/metrics.js';
+import { notFoundHandler, problemHandler } from './middleware/problem.js';
+import { requestLogger } from './middleware/request-logger.js';
+import { createHealthRouter } from './routes/health.js';
+import { createJobsRouter } from './routes/jobs.js';
+import { createUploadPutHandler, createUploadsRouter } from './routes/uploads.js';
+
+export type { ApiConfig, AppDeps } from './app-context.js';
+
+export function createApp(deps: AppDeps): Express {
+  const ctx = createAppContext(deps);
+  const auth = createAuthenticator(deps.config.apiKeys);
+  const metrics = createApiMetrics(deps.queue, deps.logger);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(metrics.httpTimer);
+  app.use(requestLogger(deps.logger));
+
+  app.use(createHealthRouter({ redis: deps.redis, store: deps.store, registry: metrics.registry, ...(deps.isDraining ? { isDraining: deps.isDraining } : {}) }));
+  // Authorized by the upload's own token (like a presigned URL) or an API key: before the key check.
+  app.put('/v1/uploads/:uploadId', createUploadPutHandler(ctx, auth));
+  app.use('/v1', auth.require);
+  app.use(createJobsRouter(ctx, metrics));
+  app.use(createUploadsRouter(ctx));
+
+  app.use(notFoundHandler);
+  app.use(problemHandler(deps.logger));
+  return app;
+}

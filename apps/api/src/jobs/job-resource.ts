@@ -1,0 +1,126 @@
+/**
+ * The job resource clients see: the stored JobRecord minus internals (tenant, storage keys,
+ * idempotency key) and secrets (URL passwords and query values), plus absolute links built
+ * from the configured public URL:
+ *
+ *   links.self                 {publicUrl}/v1/jobs/{id}
+ *   links.result.{format}      {publicUrl}/v1/jobs/{id}/result?format={format}   (completed jobs)
+ *   links.webhooks             {publicUrl}/v1/jobs/{id}/webhooks
+ */
+import type { JobOptions } from '@earshot/core/jobs/job-options';
+import type { AlertMatch, JobError, JobRecord, JobSource, JobStatus } from '@earshot/core/jobs/job-record';
+import { TRANSCRIPT_FORMATS, type TranscriptFormat } from '@earshot/core/results/formats/format-transcript';
+import type { TranscriptSummary, TranscriptTimings } from '@earshot/core/results/transcript';
+import { redactWebhookUrl } from '@earshot/core/webhooks/webhook-url';
+
+export type PublicSource =
+  | { kind: 'upload'; filename: string | null; contentType: string | null; sizeBytes: number | null }
+  | { kind: 's3'; uri: string }
+  | { kind: 'url'; url: string };
+
+export interface JobResultSummary {
+  durationS: number;
+  language: string | null;
+  segments: number;
+  synthetic: boolean;
+  summary: TranscriptSummary;
+}
+
+export interface JobLinks {
+  self: string;
+  result?: Record<TranscriptFormat, string>;
+  webhooks: string;
+}
+
+export interface JobResource {
+  id: string;
+  status: JobStatus;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** 0..1 */
+  progress: number;
+  phase: string | null;
+  attempts: number;
+  source: PublicSource;
+  options: JobOptions;
+  metadata: Record<string, unknown> | null;
+  error: JobError | null;
+  timings: TranscriptTimings | null;
+  result: JobResultSummary | null;
+  alerts: AlertMatch[];
+  links: JobLinks;
+}
+
+/** `publicUrl` without a trailing slash. */
+export function baseUrlOf(publicUrl: string): string {
+  return publicUrl.replace(/\/+$/, '');
+}
+
+export function jobUrl(baseUrl: string, jobId: string): string {
+  return `${baseUrl}/v1/jobs/${encodeURIComponent(jobId)}`;
+}
+
+export function resultUrl(baseUrl: string, jobId: string, format: TranscriptFormat): string {
+  return `${jobUrl(baseUrl, jobId)}/result?format=${format}`;
+}
+
+/** A URL safe to show: password replaced and every query value replaced by `***` (presigned URLs carry signatures there). */
+export function redactSourceUrl(url: string): string {
+  if (!URL.canParse(url)) return '***';
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  const names = [...new Set(parsed.searchParams.keys())];
+  parsed.search = '';
+  for (const name of names) parsed.searchParams.append(name, '***');
+  return parsed.toString();
+}
+
+export function toPublicSource(source: JobSource): PublicSource {
+  switch (source.kind) {
+    case 'storage':
+      return {
+        kind: 'upload',
+        filename: source.filename ?? null,
+        contentType: source.contentType ?? null,
+        sizeBytes: source.sizeBytes ?? null,
+      };
+    case 's3':
+      return { kind: 's3', uri: source.uri };
+    case 'url':
+      return { kind: 'url', url: redactSourceUrl(source.url) };
+  }
+}
+
+function publicOptions(options: JobOptions): JobOptions {
+  return options.webhook ? { ...options, webhook: { ...options.webhook, url: redactWebhookUrl(options.webhook.url) } } : options;
+}
+
+export function toJobResource(job: JobRecord, baseUrl: string): JobResource {
+  const self = jobUrl(baseUrl, job.id);
+  const links: JobLinks = { self, webhooks: `${self}/webhooks` };
+  if (job.status === 'completed' && job.result) {
+    links.result = Object.fromEntries(TRANSCRIPT_FORMATS.map((f) => [f, resultUrl(baseUrl, job.id, f)])) as Record<TranscriptFormat, string>;
+  }
+  const r = job.result;
+  return {
+    id: job.id,
+    status: job.status,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    progress: job.progress,
+    phase: job.phase,
+    attempts: job.attempts,
+    source: toPublicSource(job.source),
+    options: publicOptions(job.options),
+    metadata: job.metadata,
+    error: job.error,
+    timings: job.timings,
+    result: r ? { durationS: r.durationS, language: r.language, segments: r.segments, synthetic: r.synthetic, summary: r.summary } : null,
+    alerts: job.alerts,
+    links,
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Reads a multipart/form-data job request with busboy, streaming the `file` part straight into
+ * the blob store (never buffered whole) through a HashingLimiter (size limit + SHA-256). Small
+ * text fields are collected. Fields sent before the file can be checked by `beforeFile`, so a
+ * request with bad options fails before a byte is stored; fields after the file are fine too.
+ *
+ * On any failure the stored object (if any) is deleted, the rest of the request body is drained
+ * and the error is thrown: PAYLOAD_TOO_LARGE for an oversize file or field, VALIDATION_FAILED for
+ * malformed or incomplete multipart bodies, or whatever the store threw.
+ */
+import type { Request } from 'express';
+import busboy from 'busboy';
+import type { Logger } from 'pino';
+import { AppError } from '@earshot/core/errors/app-error';
+import type { BlobStore } from '@earshot/core/storage/blob-store';
+import { HashingLimiter, cleanFilename } from '../uploads/hashing-limiter.js';
+
+export interface ReceivedFile {
+  key: string;
+  sizeBytes: number;
+  sha256: string;
+  filename: string | null;
+  contentType: string;
+}
+
+export interface ReceivedMultipart {
+  /** Text fields in arrival order (duplicate names are rejected). */
+  fields: Map<string, string>;
+  file: ReceivedFile | null;
+}
+
+export interface ReceiveOptions {
+  store: BlobStore;
+  maxFileBytes: number;
+  /** Storage key for the file, from its (cleaned) client file name. */
+  keyFor(filename: string | null): string;
+  /** Runs when the file part starts, with the fields seen so far; throw to reject the request. */
+  beforeFile?(fields: ReadonlyMap<string, string>): void;
+  logger: Logger;
+}
+
+/** Name of the part holding the audio. */
+export const FILE_FIELD = 'file';
+const MAX_FIELD_BYTES = 64 * 1024;
+const MAX_FIELDS = 50;
+const CONTENT_TYPE = /^[A-Za-z0-9!#$&^_.+-]{1,64}\/[A-Za-z0-9!#$&^_.+-]{1,64}$/;
+
+function invalid(message: string): AppError {
+  return new AppError('VALIDATION_FAILED', message, { details: { errors: [{ path: '', message }] } });
+}
+
+export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<ReceivedMultipart> {
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: req.headers,
+      defParamCharset: 'utf8',
+      limits: { files: 1, fields: MAX_FIELDS, parts: MAX_FIELDS + 1, fieldSize: MAX_FIELD_BYTES, fieldNameSize: 200 },
+    });
+  } catch (err) {
+    return Promise.reject(invalid(`malformed multipart request: ${err instanceof Error ? err.message : String(err)}`));
+  }
+  const fields = new Map<string, string>();
+
+  return new Promise<ReceivedMultipart>((resolve, reject) => {
+    let failure: unknown = null;
+    let upload: Promise<ReceivedFile> | null = null;
+    let limiter: HashingLimiter | null = null;
+    let finishing = false;
+
+    const finish = async (): Promise<void> => {
+      if (finishing) return;
+      finishing = true;
+      let file: ReceivedFile | null = null;
+      let uploadError: unknown = null;
+      if (upload) {
+        try {
+          file = await upload;
+        } catch (err) {
+          uploadError = err;
+        }
+      }
+      const error = failure ?? uploadError;
+      if (error === null) {
+        resolve({ fields, file });
+        return;
+      }
+      if (file) await opts.store.delete(file.key).catch((err: unknown) => opts.logger.warn({ err, key: file.key }, 'could not delete a rejected upload'));
+      reject(error instanceof AppError ? error : invalid(`the multipart body could not be read: ${error instanceof Error ? error.message : String(error)}`));
+    };
+
+    const fail = (err: unknown): void => {
+      if (failure !== null) return;
+      failure = err;
+      // Stop parsing, throw the rest of the body away (keeps the connection usable), abort the put.
+      req.unpipe(parser);
+      req.resume();
+      limiter?.destroy(err instanceof Error ? err : new Error(String(err)));
+      void finish();
+    };
+
+    parser.on('field', (name, value, info) => {
+      if (failure !== null) return;
+      if (info.nameTruncated || info.valueTruncated) {
+        fail(new AppError('PAYLOAD_TOO_LARGE', `multipart field "${name.slice(0, 100)}" is larger than ${MAX_FIELD_BYTES} bytes`));
+      } else if (fields.has(name)) {
+        fail(invalid(`multipart field "${name.slice(0, 100)}" appears twice`));
+      } else {
+        fields.set(name, value);
+      }
+    });
+
+    parser.on('file', (name, stream, info) => {
+      if (failure !== null || name !== FILE_FIELD) {
+        stream.resume();
+        if (name !== FILE_FIELD) fail(invalid(`unexpected file part "${name.slice(0, 100)}": send the audio as the "${FILE_FIELD}" part`));
+        return;
+      }
+      try {
+        opts.beforeFile?.(fields);
+      } catch (err) {
+        stream.resume();
+        fail(err);
+        return;
+      }
+      const filename = cleanFilename(info.filename);
+      const contentType = CONTENT_TYPE.test(info.mimeType) ? info.mimeType.toLowerCase() : 'application/octet-stream';
+      const key = opts.keyFor(filename);
+      const hashing = new HashingLimiter(opts.maxFileBytes);
+      limiter = hashing;
+      // A body that ends inside the file part makes busboy fail the part's stream.
+      stream.on('error', (err) => hashing.destroy(err));
+      stream.pipe(hashing);
+      const putting = opts.store
+        .put(key, hashing, { contentType })
+        .then((put): ReceivedFile => ({ key, sizeBytes: put.size, sha256: hashing.sha256(), filename, contentType }));
+      upload = putting;
+      putting.catch(fail);
+    });
+
+    parser.on('filesLimit', () => fail(invalid(`send exactly one file part ("${FILE_FIELD}")`)));
+    parser.on('fieldsLimit', () => fail(invalid(`too many multipart fields (at most ${MAX_FIELDS})`)));
+    parser.on('partsLimit', () => fail(invalid('too many multipart parts')));
+    parser.on('error', (err) => fail(invalid(`malformed multipart body: ${err instanceof Error ? err.message : String(err)}`)));
+    parser.on('close', () => {
+      if (failure === null) void finish();
+    });
+    // A client that disconnects mid-upload: busboy would wait forever for the rest.
+    req.on('close', () => {
+      if (!req.complete) fail(invalid('the request body ended early (client disconnected)'));
+    });
+    req.pipe(parser);
+  });
+}

@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+/**
+ * The API process: reads the configuration from the environment (config/service-config.ts and
+ * config/http-config.ts), wires Redis, the blob store, the job store and the transcription queue
+ * into createApp, runs the webhook delivery worker in-process unless EARSHOT_API_WEBHOOK_WORKER=false
+ * (then run it elsewhere), and listens on EARSHOT_HOST:EARSHOT_PORT.
+ *
+ * SIGTERM/SIGINT: /readyz turns 503, the server stops accepting connections and finishes the
+ * requests in flight, then the webhook worker, the queue, the store and Redis are released (in
+ * reverse order of creation). A second signal, or EARSHOT_SHUTDOWN_TIMEOUT_MS passing, exits at once.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { processEnv } from '@earshot/core/config/env';
+import { loadHttpConfig, type ApiKey, type HttpConfig } from '@earshot/core/config/http-config';
+import { loadServiceConfig, type ServiceConfig } from '@earshot/core/config/service-config';
+import { isAppError } from '@earshot/core/errors/app-error';
+import { JobStore } from '@earshot/core/jobs/job-store';
+import { createTranscriptionQueue } from '@earshot/core/queue/transcription-queue';
+import { createBlobStore } from '@earshot/core/storage/create-blob-store';
+import { S3BlobStore } from '@earshot/core/storage/s3-blob-store';
+import { createRedisWebhookAttemptsStore, type WebhookAttemptsStore } from '@earshot/core/webhooks/attempts-store';
+import { createWebhookWorker } from '@earshot/core/webhooks/delivery-queue';
+import { createApp } from './app.js';
+import { blobStoreConfigOf } from './runtime/blob-store-config.js';
+import { devApiKey, devWebhookSecret } from './runtime/dev-credentials.js';
+import { createReleasers, type Releasers } from './runtime/releasers.js';
+
+/** Where webhook attempts are kept; the worker app must use the same prefix. */
+function webhookAttemptsPrefix(service: ServiceConfig): string {
+  return `${service.keyPrefix}webhook-attempts:`;
+}
+
+async function resolveApiKeys(http: HttpConfig, service: ServiceConfig, logger: Logger): Promise<ApiKey[]> {
+  if (http.apiKeys && http.apiKeys.length > 0) return http.apiKeys;
+  const dev = await devApiKey(service.dataDir);
+  logger.warn({ tenant: dev.tenant, file: dev.file, apiKey: dev.key }, `EARSHOT_API_KEYS is not set: development API key is ${dev.key}`);
+  process.stderr.write(
+    `\n  Earshot development API key (tenant "${dev.tenant}"): ${dev.key}\n` +
+      `  saved in ${dev.file}; try: curl -H "Authorization: Bearer ${dev.key}" ${service.publicUrl.replace(/\/+$/, '')}/v1/jobs\n` +
+      `  set EARSHOT_API_KEYS=<key>:<tenant>[,…] in production\n\n`,
+  );
+  return [{ key: dev.key, tenant: dev.tenant }];
+}
+
+function startWebhookWorker(
+  service: ServiceConfig,
+  http: HttpConfig,
+  attemptsStore: WebhookAttemptsStore,
+  logger: Logger,
+  releasers: Releasers,
+): Promise<void> {
+  return (async () => {
+    let secrets = service.webhookSecrets ?? [];
+    if (secrets.length === 0) {
+      const dev = await devWebhookSecret(service.dataDir);
+      logger.warn({ file: dev.file }, `EARSHOT_WEBHOOK_SECRETS is not set: webhooks are signed with the development secret in ${dev.file}`);
+      process.stderr.write(`  Earshot development webhook secret: ${dev.secret}\n  (saved in ${dev.file})\n\n`);
+      secrets = [dev.secret];
+    }
+    // A worker's connection must retry forever (maxRetriesPerRequest: null); BullMQ duplicates it for blocking calls.
+    const connection = new Redis(service.redisUrl, { maxRetriesPerRequest: null });
+    connection.on('error', (err) => logger.warn({ err }, 'webhook worker redis error'));
+    releasers.push('webhook worker redis', () => closeRedis(connection));
+    const worker = createWebhookWorker({
+      connection,
+      queueName: service.webhookQueueName,
+      prefix: service.queuePrefix,
+      secrets,
+      concurrency: http.webhookConcurrency,
+      attemptsStore,
+      logger,
+    });
+    releasers.push('webhook worker', () => worker.close());
+    logger.info({ queue: service.webhookQueueName, concurrency: http.webhookConcurrency }, 'webhook delivery worker started');
+  })();
+}
+
+/** QUIT when connected (replies in flight are delivered); otherwise stop reconnecting at once. */
+async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  await redis.quit().catch(() => redis.disconnect());
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    // Idle keep-alive sockets would hold close() open until they time out.
+    server.closeIdleConnections();
+  });
+}
+
+async function main(): Promise<void> {
+  const env = processEnv();
+  const service = loadServiceConfig(env);
+  const http = loadHttpConfig(env);
+  const logger = pino({ level: http.logLevel, base: { app: 'earshot-api', pid: process.pid } });
+  const releasers = createReleasers(logger);
+  let draining = false;
+
+  const shutdown = (() => {
+    let started = false;
+    return async (reason: string): Promise<void> => {
+      if (started) {
+        logger.warn({ reason }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      started = true;
+      draining = true;
+      logger.info({ reason }, 'shutting down');
+      const timer = setTimeout(() => {
+        logger.error({ timeoutMs: http.shutdownTimeoutMs }, 'shutdown timed out: exiting');
+        process.exit(1);
+      }, http.shutdownTimeoutMs);
+      timer.unref();
+      const ok = await releasers.releaseAll();
+      logger.info('stopped');
+      process.exitCode = ok ? 0 : 1;
+    };
+  })();
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    const redis = new Redis(service.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 5000 });
+    redis.on('error', (err) => logger.warn({ err }, 'redis error'));
+    releasers.push('redis', () => closeRedis(redis));
+
+    const store = createBlobStore(blobStoreConfigOf(service));
+    if (store instanceof S3BlobStore) {
+      releasers.push('s3 client', () => store.destroy());
+      await store.ensureBucket();
+    }
+    logger.info({ store: store.description }, 'blob store ready');
+
+    const jobs = new JobStore({ redis, keyPrefix: service.keyPrefix, retentionS: service.retentionDays * 86_400 });
+    const queue = createTranscriptionQueue({ connection: redis, name: service.queueName, prefix: service.queuePrefix });
+    queue.on('error', (err) => logger.warn({ err }, 'transcription queue error'));
+    releasers.push('transcription queue', () => queue.close());
+    const webhookAttempts = createRedisWebhookAttemptsStore({ redis, keyPrefix: webhookAttemptsPrefix(service) });
+
+    if (http.webhookWorker) await startWebhookWorker(service, http, webhookAttempts, logger, releasers);
+    else logger.info('webhook delivery worker disabled (EARSHOT_API_WEBHOOK_WORKER=false): run it in another process');
+
+    const apiKeys = await resolveApiKeys(http, service, logger);
+    const app = createApp({
+      store,
+      jobs,
+      queue,
+      webhookAttempts,
+      redis,
+      config: { service, http, apiKeys },
+      logger,
+      isDraining: () => draining,
+    });
+    const httpServer = createServer(app);
+    httpServer.requestTimeout = http.requestTimeoutMs;
+    const address = await listen(httpServer, http.port, http.host);
+    releasers.push('http server', () => closeServer(httpServer));
+    logger.info({ host: address.address, port: address.port, publicUrl: service.publicUrl, tenants: [...new Set(apiKeys.map((k) => k.tenant))] }, 'earshot api listening');
+  } catch (err) {
+    await releasers.releaseAll().catch(() => undefined);
+    throw err;
+  }
+}
+
+main().catch((err: unknown) => {
+  const message = isAppError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`earshot-api failed to start: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+/**
+ * The transcription worker process: a thin composition root. Reads the
+ * configuration once, opens Redis, storage, the ONE engine of this process and a
+ * BullMQ worker with `concurrency` slots, then waits for jobs. Concurrent jobs
+ * share the engine, so their speech segments fill the same model batches.
+ *
+ * Everything opened pushes a releaser onto one stack; SIGTERM/SIGINT drains the
+ * BullMQ worker (bounded by EARSHOT_WORKER_DRAIN_TIMEOUT_MS) and releases the rest
+ * in reverse order (shutdown.ts).
+ */
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { processEnv } from '@earshot/core/config/env';
+import type { EngineConfig } from '@earshot/core/config/engine-config';
+import { loadServiceConfig, type ServiceConfig } from '@earshot/core/config/service-config';
+import { loadWorkerConfig, loadWorkerEngineConfig, type WorkerConfig } from '@earshot/core/config/worker-config';
+import { Engine } from '@earshot/core/engine/engine';
+import { isAppError } from '@earshot/core/errors/app-error';
+import { JobStore } from '@earshot/core/jobs/job-store';
+import type { TranscriptionJobData } from '@earshot/core/queue/transcription-queue';
+import { createBlobStore } from '@earshot/core/storage/create-blob-store';
+import { S3BlobStore } from '@earshot/core/storage/s3-blob-store';
+import { createWebhookDispatcher } from '@earshot/core/webhooks/delivery-queue';
+import { createWorkerMetrics } from './metrics.js';
+import { startMetricsServer } from './metrics-server.js';
+import { createJobProcessor, type JobRunResult } from './process-job.js';
+import { createReleaseStack, drainWorker, handleShutdownSignals, type ReleaseStack } from './shutdown.js';
+import { blobStoreConfigOf } from './store-config.js';
+
+async function closeRedis(redis: Redis): Promise<void> {
+  const quit = redis.quit().then(() => undefined, () => undefined);
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
+  await Promise.race([quit, timeout]);
+  redis.disconnect();
+}
+
+interface Configs {
+  service: ServiceConfig;
+  workerConfig: WorkerConfig;
+  engineConfig: EngineConfig;
+}
+
+async function start(configs: Configs, logger: Logger, releases: ReleaseStack, state: { status: string }): Promise<void> {
+  const { service, workerConfig, engineConfig } = configs;
+
+  const metrics = createWorkerMetrics();
+  const metricsServer = await startMetricsServer({
+    host: workerConfig.metricsHost,
+    port: workerConfig.metricsPort,
+    registry: metrics.registry,
+    health: () => ({ ok: true, status: state.status }),
+  });
+  releases.push('metrics server', () => metricsServer.close());
+  logger.info({ port: metricsServer.port }, 'metrics on /metrics, health on /healthz');
+
+  // Two connections: BullMQ's must never time out a command (maxRetriesPerRequest: null);
+  // the job store's should fail fast instead of queueing forever while Redis is away.
+  const redis = new Redis(service.redisUrl, { maxRetriesPerRequest: 3 });
+  releases.push('redis', () => closeRedis(redis));
+  const bullRedis = new Redis(service.redisUrl, { maxRetriesPerRequest: null });
+  releases.push('redis (bullmq)', () => closeRedis(bullRedis));
+  redis.on('error', (err) => logger.warn({ err }, 'redis error'));
+  bullRedis.on('error', (err) => logger.warn({ err }, 'redis error (bullmq)'));
+
+  const store = createBlobStore(blobStoreConfigOf(service));
+  if (store instanceof S3BlobStore) releases.push('s3 client', () => store.destroy());
+  const jobStore = new JobStore({ redis, keyPrefix: service.keyPrefix, retentionS: Math.round(service.retentionDays * 86_400) });
+  const dispatcher = createWebhookDispatcher({
+    connection: bullRedis,
+    queueName: service.webhookQueueName,
+    prefix: service.queuePrefix,
+    ...(service.webhookScheduleMs ? { scheduleMs: service.webhookScheduleMs } : {}),
+    logger,
+  });
+  releases.push('webhook dispatcher', () => dispatcher.close());
+
+  logger.info({ modelDir: engineConfig.modelDir, provider: engineConfig.provider, batchDelayMs: engineConfig.batchDelayMs }, 'loading model');
+  const engine = await Engine.create({ config: engineConfig, inferenceThread: true, onBatch: (r) => metrics.onBatch(r) });
+  releases.push('engine', () => engine.close());
+  metrics.trackQueuedSegments(() => engine.queuedSegments);
+  if (engine.metadata.synthetic) {
+    logger.warn('SYNTHETIC MODEL: this model has random weights; its output is not a transcription (tests/dev only)');
+  }
+
+  const abandon = new AbortController();
+  const processor = createJobProcessor({
+    engine,
+    store,
+    jobStore,
+    webhooks: dispatcher,
+    publicUrl: service.publicUrl,
+    logger,
+    sourceMaxBytes: workerConfig.sourceMaxBytes,
+    sourceTimeoutMs: workerConfig.sourceTimeoutMs,
+    metrics,
+    abandonSignal: abandon.signal,
+  });
+  const worker = new Worker<TranscriptionJobData, JobRunResult>(service.queueName, processor, {
+    connection: bullRedis,
+    prefix: service.queuePrefix,
+    concurrency: workerConfig.concurrency,
+    lockDuration: workerConfig.lockDurationMs,
+    stalledInterval: workerConfig.stalledIntervalMs,
+    maxStalledCount: workerConfig.maxStalledCount,
+  });
+  worker.on('error', (err) => logger.error({ err }, 'worker error'));
+  worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled (its worker died); moved back to wait'));
+  worker.on('lockRenewalFailed', (jobIds) => logger.warn({ jobIds }, 'could not renew job locks'));
+  releases.push('bullmq worker', async () => {
+    state.status = 'draining';
+    const outcome = await drainWorker(worker, workerConfig.drainTimeoutMs, () => abandon.abort());
+    if (outcome === 'timed-out') {
+      logger.warn({ drainTimeoutMs: workerConfig.drainTimeoutMs }, 'drain timed out: active jobs are left to stalled-job recovery');
+    }
+  });
+
+  state.status = 'running';
+  logger.info(
+    { queue: service.queueName, prefix: service.queuePrefix, concurrency: workerConfig.concurrency, storage: store.description },
+    'worker ready',
+  );
+}
+
+function loadConfigs(): Configs {
+  const env = processEnv();
+  try {
+    return { service: loadServiceConfig(env), workerConfig: loadWorkerConfig(env), engineConfig: loadWorkerEngineConfig(env) };
+  } catch (err) {
+    process.stderr.write(`earshot-worker: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}
+
+async function main(): Promise<void> {
+  const configs = loadConfigs();
+  const logger = pino({ level: configs.workerConfig.logLevel, base: { service: 'earshot-worker' } });
+  const releases = createReleaseStack(logger);
+  const state = { status: 'starting' };
+  handleShutdownSignals({
+    logger,
+    shutdown: async () => {
+      await releases.release();
+      logger.info('worker stopped');
+    },
+  });
+  try {
+    await start(configs, logger, releases, state);
+  } catch (err) {
+    if (isAppError(err)) logger.fatal({ code: err.code, details: err.details }, err.message);
+    else logger.fatal({ err }, 'worker failed to start');
+    await releases.release();
+    process.exit(1);
+  }
+}
+
+await main();

@@ -1,0 +1,167 @@
+/**
+ * Getting a job's audio into memory (the engine decodes from bytes). Three kinds
+ * of source (JobSource): an upload in our blob store, an `s3://` object the client
+ * named, or a URL we download. Every path enforces `maxBytes` while reading, so a
+ * lying Content-Length or an endless stream cannot exhaust memory.
+ *
+ * Errors are AppErrors whose `retryable` drives BullMQ: a missing object, a 4xx
+ * answer or an oversized source fail at once; 5xx, timeouts and network errors
+ * are retried with backoff.
+ */
+import type { Readable } from 'node:stream';
+import { AppError, isAppError } from '@earshot/core/errors/app-error';
+import type { JobSource } from '@earshot/core/jobs/job-record';
+import type { BlobStore } from '@earshot/core/storage/blob-store';
+import { S3BlobStore } from '@earshot/core/storage/s3-blob-store';
+import { parseS3Uri } from '@earshot/core/storage/s3-uri';
+
+export interface SourceFetchOptions {
+  store: BlobStore;
+  /** Largest source accepted. */
+  maxBytes: number;
+  /** Whole-download timeout for URL sources. */
+  urlTimeoutMs: number;
+  /** Aborts a download in progress (job canceled, worker shutting down). */
+  signal?: AbortSignal;
+}
+
+/** Reads the job's audio, whole, into memory. */
+export async function fetchSourceBytes(source: JobSource, options: SourceFetchOptions): Promise<Uint8Array> {
+  switch (source.kind) {
+    case 'storage':
+      return fetchStoredBytes(source.key, options);
+    case 's3':
+      return fetchS3Bytes(source.uri, options);
+    case 'url':
+      return fetchUrlBytes(source.url, { maxBytes: options.maxBytes, timeoutMs: options.urlTimeoutMs, signal: options.signal });
+  }
+}
+
+async function fetchStoredBytes(key: string, options: SourceFetchOptions): Promise<Uint8Array> {
+  try {
+    const stream = await options.store.getStream(key);
+    return await readLimited(stream, options.maxBytes, `uploaded audio ${key}`);
+  } catch (err) {
+    // The upload was deleted (job deleted, retention) or never completed (presigned upload not done).
+    if (isAppError(err) && err.code === 'NOT_FOUND') {
+      throw new AppError('SOURCE_NOT_FOUND', `uploaded audio is missing from storage (${key})`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function fetchS3Bytes(uri: string, options: SourceFetchOptions): Promise<Uint8Array> {
+  const { bucket, key } = parseS3Uri(uri);
+  if (!(options.store instanceof S3BlobStore)) {
+    throw new AppError('SOURCE_FETCH_FAILED', `s3:// sources need EARSHOT_STORAGE=s3; this worker uses ${options.store.description}`, {
+      retryable: false,
+    });
+  }
+  const stream = await options.store.getExternalStream(bucket, key);
+  return readLimited(stream, options.maxBytes, uri);
+}
+
+export interface UrlFetchOptions {
+  maxBytes: number;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+/** Statuses worth another try although they are 4xx. */
+const RETRYABLE_4XX = new Set([408, 425, 429]);
+
+/** Downloads `url` (redirects followed), streaming and counting bytes; aborts past `maxBytes`. */
+export async function fetchUrlBytes(url: string, options: UrlFetchOptions): Promise<Uint8Array> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const where = redactUrl(url);
+  let response: Response;
+  try {
+    response = await fetch(url, { signal, redirect: 'follow', headers: { accept: 'audio/*, video/*, */*' } });
+  } catch (err) {
+    throw fetchError(err, where, options, timeout);
+  }
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => {});
+    const retryable = response.status >= 500 || RETRYABLE_4XX.has(response.status);
+    throw new AppError('SOURCE_FETCH_FAILED', `GET ${where} answered HTTP ${response.status}`, {
+      retryable,
+      details: { url: where, status: response.status },
+    });
+  }
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > options.maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge(where, options.maxBytes);
+  }
+  if (!response.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > options.maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge(where, options.maxBytes);
+      }
+      chunks.push(value);
+    }
+  } catch (err) {
+    if (isAppError(err)) throw err;
+    throw fetchError(err, where, options, timeout);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Reads a stream whole, failing with AUDIO_TOO_LARGE past `maxBytes` (the rest is not read). */
+export async function readLimited(stream: Readable, maxBytes: number, what: string): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of stream) {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+      total += buf.length;
+      if (total > maxBytes) throw tooLarge(what, maxBytes);
+      chunks.push(buf);
+    }
+  } catch (err) {
+    if (isAppError(err)) throw err;
+    throw new AppError('STORAGE_ERROR', `reading ${what} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(chunks, total);
+}
+
+function tooLarge(what: string, maxBytes: number): AppError {
+  return new AppError('AUDIO_TOO_LARGE', `${what} is larger than ${maxBytes} bytes (EARSHOT_SOURCE_MAX_BYTES)`, {
+    details: { maxBytes },
+  });
+}
+
+function fetchError(err: unknown, where: string, options: UrlFetchOptions, timeout: AbortSignal): AppError {
+  if (options.signal?.aborted) {
+    return new AppError('JOB_CANCELED', `download of ${where} aborted`, { cause: err });
+  }
+  const message = timeout.aborted
+    ? `GET ${where} timed out after ${options.timeoutMs} ms`
+    : `GET ${where} failed: ${describeNetworkError(err)}`;
+  return new AppError('SOURCE_FETCH_FAILED', message, { cause: err, retryable: true, details: { url: where } });
+}
+
+function describeNetworkError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as { cause?: unknown }).cause;
+  const code = cause && typeof cause === 'object' && 'code' in cause ? String((cause as { code: unknown }).code) : null;
+  return code ? `${err.message} (${code})` : err.message;
+}
+
+/** The URL without credentials or query (signed URLs carry secrets there), for messages and logs. */
+export function redactUrl(url: string): string {
+  if (!URL.canParse(url)) return '(invalid url)';
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname}`;
+}
