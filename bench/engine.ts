@@ -4,7 +4,7 @@
  * share of our time spent outside the model.
  *
  *   npx tsx bench/engine.ts [--size full|tiny] [--model-file model.onnx|model.int8.onnx]
- *                           [--threads 2] [--runs 3] [--audio FILE]
+ *                           [--threads 2] [--runs 3] [--audio FILE] [--batch-size-s 60]
  *
  * The model is generated on first use (.cache/models/<size>); the audio defaults
  * to the 60 s English fixture. Numbers from a synthetic model measure speed only.
@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { readAudioFile } from '@earshot/core/audio/decode';
 import { loadEngineConfig } from '@earshot/core/config/engine-config';
 import { Engine } from '@earshot/core/engine/engine';
+import type { BatchReport } from '@earshot/core/model/dynamic-batcher';
 import { generateModel } from '@earshot/modelgen/generate';
 import { CACHE_DIR, REPO_ROOT, TEST_AUDIO_DIR } from '../test/setup/paths.js';
 
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '2' },
     runs: { type: 'string', default: '3' },
     audio: { type: 'string', default: join(TEST_AUDIO_DIR, 'en-60s.wav') },
+    'batch-size-s': { type: 'string', default: '60' },
   },
 });
 const size = values.size as 'full' | 'tiny';
@@ -43,14 +45,22 @@ console.log(`audio ${values.audio} ${audio.durationS.toFixed(1)} s; model ${size
 
 // ---- ours
 let t = performance.now();
+const batches: BatchReport[] = [];
 const engine = await Engine.create({
-  config: loadEngineConfig({}, { modelDir, modelFile, threads }),
+  config: loadEngineConfig({}, { modelDir, modelFile, threads, batchSizeS: Number(values['batch-size-s']) }),
   inferenceThread: false,
+  onBatch: (b) => batches.push(b),
 });
 const ourLoadMs = performance.now() - t;
 const bytes = await import('node:fs/promises').then((fs) => fs.readFile(values.audio!));
 const ours = [];
-for (let i = 0; i < runs; i++) ours.push(await engine.transcribe(bytes, { language: 'auto', itn: false }));
+for (let i = 0; i < runs; i++) {
+  batches.length = 0;
+  ours.push(await engine.transcribe(bytes, { language: 'auto', itn: false }));
+}
+const frames = batches.reduce((s, b) => s + b.frames, 0);
+const padded = batches.reduce((s, b) => s + b.paddedFrames, 0);
+console.log(`last run: ${batches.length} batches of ${batches.map((b) => b.items).join('/')} segments, padding ${(100 * (1 - frames / padded)).toFixed(1)}%`);
 await engine.close();
 const best = ours.reduce((a, b) => (a.timings.totalMs <= b.timings.totalMs ? a : b));
 const tm = best.timings;

@@ -20,6 +20,7 @@ import { loadEngineConfig } from '@earshot/core/config/engine-config';
 import { Engine } from '@earshot/core/engine/engine';
 import { tagLabel } from '@earshot/core/decoding/sense-voice-output';
 import type { Transcript } from '@earshot/core/results/transcript';
+import { processEnv } from '@earshot/core/config/env';
 import { REPO_ROOT, TEST_AUDIO_DIR, TINY_MODEL_DIR } from './setup/paths.js';
 
 interface SherpaResult {
@@ -35,7 +36,7 @@ const FRAME_S = 0.06;
 const FILES = ['en.wav', 'zh.wav', 'en-zh-silence.wav', 'long-45s.wav', 'stereo-48k.wav'];
 
 /** Decodes `file` with our engine and the same segments with sherpa-onnx (child process). */
-export async function decodeBoth(
+async function decodeBoth(
   engine: Engine,
   file: string,
   modelDir: string,
@@ -60,7 +61,7 @@ export async function decodeBoth(
       segments,
       language: 'auto',
       itn: false,
-      threads: 1,
+      threads: 2,
     }),
   );
   const out = execFileSync('node', [join(REPO_ROOT, 'test/support/sherpa-decode.cjs'), requestFile], {
@@ -69,24 +70,33 @@ export async function decodeBoth(
   return { ours, sherpa: (JSON.parse(out.toString()) as { results: SherpaResult[] }).results };
 }
 
-describe('parity with sherpa-onnx-node on the tiny generated model', () => {
+/**
+ * The tiny model always; a full-size model too when EARSHOT_PARITY_FULL_MODEL_DIR names a
+ * directory made by `npm run model:generate -- --size full` (slow: about a minute to load
+ * in both runtimes, so it is run by hand, not in CI).
+ */
+const MODELS: [string, string][] = [['tiny', TINY_MODEL_DIR]];
+const fullDir = processEnv().EARSHOT_PARITY_FULL_MODEL_DIR;
+if (fullDir) MODELS.push(['full', fullDir]);
+
+describe.each(MODELS)('parity with sherpa-onnx-node on the %s generated model', (_name, modelDir) => {
   let engine: Engine;
   let work: string;
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'earshot-parity-'));
     engine = await Engine.create({
-      config: loadEngineConfig({}, { modelDir: TINY_MODEL_DIR, modelFile: 'model.onnx', threads: 1 }),
+      config: loadEngineConfig({}, { modelDir, modelFile: 'model.onnx', threads: 2 }),
       inferenceThread: false,
     });
-  });
+  }, 600_000);
   afterAll(async () => {
     await engine?.close();
     rmSync(work, { recursive: true, force: true });
   });
 
   it.each(FILES)('%s: same tags, tokens and timestamps per segment', async (file) => {
-    const { ours, sherpa } = await decodeBoth(engine, file, TINY_MODEL_DIR, 'model.onnx', work);
+    const { ours, sherpa } = await decodeBoth(engine, file, modelDir, 'model.onnx', work);
     expect(ours.model.synthetic).toBe(true);
     expect(ours.segments.length).toBeGreaterThan(0);
     expect(sherpa).toHaveLength(ours.segments.length);
