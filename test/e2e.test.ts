@@ -9,6 +9,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,15 +50,26 @@ interface Child {
 
 const children: Child[] = [];
 
+/** Children's logs are also kept here (one file per child start) for a look after a failure. */
+const LOG_DIR = join(tmpdir(), 'earshot-e2e-logs');
+
 function startChild(name: string, script: string, env: Record<string, string>, readyMessage: string): Promise<Child> {
   const child = spawn(process.execPath, [join(REPO_ROOT, script)], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  mkdirSync(LOG_DIR, { recursive: true });
+  const log = createWriteStream(join(LOG_DIR, `${run}-${name}-${child.pid}.log`));
   const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      log.end();
+      resolve(code);
+    }),
+  );
   const entry: Child = { name, process: child, output, exited };
   children.push(entry);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start in 60 s:\n${output.slice(-40).join('\n')}`)), 60_000);
     const onLine = (line: string): void => {
+      log.write(`${line}\n`);
       output.push(line);
       if (output.length > 2000) output.splice(0, 1000);
       if (line.includes(`"msg":"${readyMessage}"`)) {
@@ -195,7 +207,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | nul
     const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) {
-      const logs = children.map((c) => `--- ${c.name}\n${c.output.slice(-30).join('\n')}`).join('\n');
+      const logs = children.map((c) => `--- ${c.name} (full log in ${LOG_DIR})\n${c.output.slice(-30).join('\n')}`).join('\n');
       throw new Error(`timed out waiting for ${what}\n${logs}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
