@@ -245,13 +245,17 @@ async function checkResults(id: string): Promise<void> {
   const srt = (await fetchFormat('srt')).trim();
   const srtBlocks = srt === '' ? [] : srt.split(/\r?\n\r?\n/);
   for (const block of srtBlocks) expect(block).toMatch(/^\d+\r?\n\d\d:\d\d:\d\d,\d{3} --> \d\d:\d\d:\d\d,\d{3}\r?\n.+/);
-  expect(srtBlocks.length).toBe(cues);
+  // A long segment may become several cues; an empty one none.
+  expect(srtBlocks.length).toBeGreaterThanOrEqual(cues);
 
   const vtt = await fetchFormat('vtt');
   expect(vtt.startsWith('WEBVTT')).toBe(true);
-  const vttCues = vtt.split(/\r?\n\r?\n/).slice(1).filter((b) => b.trim() !== '');
+  const vttCues = vtt
+    .split(/\r?\n\r?\n/)
+    .slice(1)
+    .filter((b) => b.trim() !== '' && !b.startsWith('NOTE'));
   for (const cue of vttCues) expect(cue).toMatch(/\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}/);
-  expect(vttCues.length).toBe(cues);
+  expect(vttCues.length).toBe(srtBlocks.length);
 
   await fetchFormat('txt');
   await fetchFormat('rich');

@@ -24,7 +24,7 @@ import { S3BlobStore } from '@earshot/core/storage/s3-blob-store';
 import { createRedisWebhookAttemptsStore, type WebhookAttemptsStore } from '@earshot/core/webhooks/attempts-store';
 import { createWebhookWorker } from '@earshot/core/webhooks/delivery-queue';
 import { createApp } from './app.js';
-import { blobStoreConfigOf } from './runtime/blob-store-config.js';
+import { blobStoreConfigOf } from '@earshot/core/config/blob-store-config';
 import { devApiKey, devWebhookSecret } from './runtime/dev-credentials.js';
 import { createReleasers, type Releasers } from './runtime/releasers.js';
 

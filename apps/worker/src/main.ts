@@ -27,7 +27,7 @@ import { createWorkerMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { createJobProcessor, type JobRunResult } from './process-job.js';
 import { createReleaseStack, drainWorker, handleShutdownSignals, type ReleaseStack } from './shutdown.js';
-import { blobStoreConfigOf } from './store-config.js';
+import { blobStoreConfigOf } from '@earshot/core/config/blob-store-config';
 
 async function closeRedis(redis: Redis): Promise<void> {
   const quit = redis.quit().then(() => undefined, () => undefined);
@@ -141,6 +141,7 @@ async function main(): Promise<void> {
   handleShutdownSignals({
     logger,
     shutdown: async () => {
+      state.status = 'draining';
       await releases.release();
       logger.info('worker stopped');
     },
@@ -148,9 +149,10 @@ async function main(): Promise<void> {
   try {
     await start(configs, logger, releases, state);
   } catch (err) {
+    if (state.status === 'draining') return; // a signal came during start-up: the shutdown owns the exit
     if (isAppError(err)) logger.fatal({ code: err.code, details: err.details }, err.message);
     else logger.fatal({ err }, 'worker failed to start');
-    await releases.release();
+    await releases.release().catch((releaseErr: unknown) => logger.error({ err: releaseErr }, 'release failed'));
     process.exit(1);
   }
 }

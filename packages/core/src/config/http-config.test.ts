@@ -8,7 +8,7 @@ describe('loadHttpConfig', () => {
     expect(c).toMatchObject({
       host: '0.0.0.0',
       port: 8080,
-      maxUploadBytes: 2 * 1024 ** 3,
+      maxUploadBytes: 1024 ** 3,
       allowHttpSources: false,
       uploadUrlExpiresS: 3600,
       webhookWorker: true,

@@ -47,8 +47,12 @@ export const HttpConfigSchema = z.object({
    * (tenant `dev`), prints it and writes it to `<dataDir>/dev-api-key` (reused on the next start).
    */
   apiKeys: apiKeyList.optional(),
-  /** Largest accepted audio upload (multipart or PUT /v1/uploads/:id). @defaultValue 2147483648 (2 GiB) */
-  maxUploadBytes: z.coerce.number().int().min(1).max(5 * 1024 ** 4).default(2 * 1024 ** 3),
+  /**
+   * Largest accepted audio upload (multipart or PUT /v1/uploads/:id). Matches the worker's
+   * EARSHOT_SOURCE_MAX_BYTES default: workers decode audio in memory, so raise both together.
+   * @defaultValue 1073741824 (1 GiB)
+   */
+  maxUploadBytes: z.coerce.number().int().min(1).max(5 * 1024 ** 4).default(1024 ** 3),
   /**
    * Accept plain `http://` audio URLs (the worker fetches them). Off by default: plain-HTTP URLs
    * are how a client reaches cloud metadata services and other internal endpoints through the

@@ -1,11 +1,12 @@
-import type { ServiceConfig } from '@earshot/core/config/service-config';
-import { AppError } from '@earshot/core/errors/app-error';
-import type { BlobStoreConfigInput } from '@earshot/core/storage/create-blob-store';
+import { AppError } from '../errors/app-error.js';
+import type { BlobStoreConfigInput } from '../storage/create-blob-store.js';
+import type { ServiceConfig } from './service-config.js';
 
 /**
- * The blob store the service settings describe, exactly as apps/worker/src/store-config.ts does
- * (both processes must see one store): fs roots at EARSHOT_DATA_DIR (its objects/, meta/, tmp/
- * sit beside the development credential files); s3 applies EARSHOT_STORAGE_PREFIX in S3_BUCKET.
+ * The blob store the service settings describe; the API and the worker both call this,
+ * so they always see one store: fs roots at EARSHOT_DATA_DIR (the API's development
+ * credential files sit beside its objects/, meta/ and tmp/); s3 applies
+ * EARSHOT_STORAGE_PREFIX inside S3_BUCKET.
  */
 export function blobStoreConfigOf(service: ServiceConfig): BlobStoreConfigInput {
   if (service.storage === 'fs') return { kind: 'fs', root: service.dataDir };
