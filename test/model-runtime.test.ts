@@ -152,6 +152,27 @@ describe('batched inference', () => {
   });
 });
 
+describe('engine batching across requests', () => {
+  it('puts segments of concurrent requests into the same model batch', async () => {
+    const reports: BatchReport[] = [];
+    const engine = await Engine.create({
+      config: loadEngineConfig({}, { modelDir: TINY_MODEL_DIR, threads: 1, batchDelayMs: 300, batchSizeS: 600 }),
+      inferenceThread: true,
+      onBatch: (r) => reports.push(r),
+    });
+    try {
+      const files = ['en-zh-silence.wav', 'long-45s.wav'].map((f) => readFileSync(join(TEST_AUDIO_DIR, f)));
+      const [a, b] = await Promise.all(files.map((bytes) => engine.transcribe(bytes, { vad: { maxSegmentS: 10 } })));
+      const largestAlone = Math.max(a!.segments.length, b!.segments.length);
+      expect(reports.reduce((s, r) => s + r.items, 0)).toBe(a!.segments.length + b!.segments.length);
+      // A batch bigger than either request alone can only hold segments of both.
+      expect(Math.max(...reports.map((r) => r.items))).toBeGreaterThan(largestAlone);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 describe('engine errors', () => {
   let engine: Engine;
   beforeAll(async () => {
