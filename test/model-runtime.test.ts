@@ -156,7 +156,8 @@ describe('engine batching across requests', () => {
   it('puts segments of concurrent requests into the same model batch', async () => {
     const reports: BatchReport[] = [];
     const engine = await Engine.create({
-      config: loadEngineConfig({}, { modelDir: TINY_MODEL_DIR, threads: 1, batchDelayMs: 300, batchSizeS: 600 }),
+      // A long delay and a large budget: the first batch waits until both requests have submitted.
+      config: loadEngineConfig({}, { modelDir: TINY_MODEL_DIR, threads: 1, batchDelayMs: 5000, batchSizeS: 600 }),
       inferenceThread: true,
       onBatch: (r) => reports.push(r),
     });
