@@ -80,6 +80,7 @@ export function createJobHandlers(ctx: AppContext, metrics: ApiMetrics): Request
     });
     const file = received.file;
     let keep = false;
+    let submitted: Awaited<ReturnType<typeof submitJob>>;
     try {
       if (!file) {
         throw new AppError('VALIDATION_FAILED', 'a multipart job request needs a "file" part with the audio', {
@@ -89,7 +90,7 @@ export function createJobHandlers(ctx: AppContext, metrics: ApiMetrics): Request
       const { options, metadata } = parseMultipartOptions(received.fields);
       if (file.sizeBytes === 0) throw new AppError('AUDIO_EMPTY', 'the uploaded file is empty');
       const source = { kind: 'storage' as const, key: file.key, contentType: file.contentType, sizeBytes: file.sizeBytes };
-      const submitted = await submitJob(ctx.submitDeps, {
+      submitted = await submitJob(ctx.submitDeps, {
         tenant,
         jobId,
         source: file.filename === null ? source : { ...source, filename: file.filename },
@@ -99,12 +100,13 @@ export function createJobHandlers(ctx: AppContext, metrics: ApiMetrics): Request
         requestHash: requestHash({ file: { sha256: file.sha256, filename: file.filename }, options, metadata }),
       });
       keep = !submitted.replayed; // a replay keeps the first request's copy of the audio
-      respond(res, submitted, 'upload');
     } finally {
+      // Before answering, so a client that sees the answer never sees the unused copy.
       if (file && !keep) {
         await ctx.store.delete(file.key).catch((err: unknown) => req.log.warn({ err, key: file.key }, 'could not delete an unused upload'));
       }
     }
+    respond(res, submitted, 'upload');
   }
 
   const create: RequestHandler = async (req, res, next) => {
