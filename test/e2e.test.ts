@@ -23,7 +23,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processEnv } from '@earshot/core/config/env';
 import { generateWebhookSecret } from '@earshot/core/webhooks/sign';
-import { REPO_ROOT, TEST_AUDIO_DIR, TINY_MODEL_DIR } from './setup/paths.js';
+import { REPO_ROOT, TAGGED_TINY_MODEL_DIR, TEST_AUDIO_DIR } from './setup/paths.js';
 import { makeTestBucket, type TestBucket } from './setup/s3.js';
 
 const run = randomBytes(4).toString('hex');
@@ -325,7 +325,8 @@ beforeAll(async () => {
   const env = { ...baseEnv(), EARSHOT_PUBLIC_URL: apiUrl };
   workerEnv = {
     ...env,
-    EARSHOT_MODEL_DIR: TINY_MODEL_DIR,
+    // Tagged slots: real language/emotion/event tags (en, NEUTRAL, Speech), so alert rules can match.
+    EARSHOT_MODEL_DIR: TAGGED_TINY_MODEL_DIR,
     EARSHOT_THREADS: '1',
     EARSHOT_WORKER_CONCURRENCY: '4',
     EARSHOT_WORKER_METRICS_HOST: '127.0.0.1',
@@ -518,20 +519,21 @@ describe('Earshot end to end (API + worker processes, Redis, S3)', () => {
     expect(after.KeyCount ?? 0).toBe(0);
   });
 
-  it('evaluates alert rules (no job.alert: the synthetic model never emits a real emotion or event tag)', async () => {
-    // The tiny model's emotion/event slots hold random vocabulary pieces, so no valid rule can
-    // match; apps/worker/src/process-job.test.ts covers matching rules and the job.alert event.
+  it('raises a verified job.alert webhook and lists the alerts when a rule matches', async () => {
+    // The tagged tiny model labels every segment en / NEUTRAL / Speech.
     const id = await idOf(
       await submitJson({
-        audio: { url: `${audioUrl}/audio/en.wav` },
-        alerts: [{ event: 'Speech' }, { emotion: 'NEUTRAL', minSeconds: 0 }],
+        audio: { url: `${audioUrl}/audio/en-zh-silence.wav` },
+        alerts: [{ event: 'Speech', minCount: 2 }, { emotion: 'NEUTRAL', minSeconds: 1 }, { emotion: 'ANGRY', minSeconds: 1 }],
         webhook: { url: `${receiverUrl}/hooks/alerts` },
       }),
     );
     const job = await waitForStatus(id, ['completed']);
-    expect(job.alerts).toEqual([]);
+    expect(job.alerts.map((a) => (a as { label: string }).label)).toEqual(['Speech', 'NEUTRAL']);
+    const alert = await waitForWebhook(id, 'job.alert');
+    expect(alert.verified).toBe(true);
+    expect((alert.payload.data.alerts as { kind: string }[]).map((a) => a.kind)).toEqual(['event.speech', 'emotion.neutral']);
     await waitForWebhook(id, 'job.completed');
-    expect(deliveriesFor(id, 'job.alert')).toEqual([]);
     const bad = await submitJson({ audio: { url: `${audioUrl}/audio/en.wav` }, alerts: [{ event: 'Fireworks' }] });
     expect(bad.status).toBe(400);
   });

@@ -21,7 +21,7 @@ import { Engine } from '@earshot/core/engine/engine';
 import { tagLabel } from '@earshot/core/decoding/sense-voice-output';
 import type { Transcript } from '@earshot/core/results/transcript';
 import { processEnv } from '@earshot/core/config/env';
-import { REPO_ROOT, TEST_AUDIO_DIR, TINY_MODEL_DIR } from './setup/paths.js';
+import { REPO_ROOT, TAGGED_TINY_MODEL_DIR, TEST_AUDIO_DIR, TINY_MODEL_DIR } from './setup/paths.js';
 
 interface SherpaResult {
   lang: string;
@@ -71,15 +71,19 @@ async function decodeBoth(
 }
 
 /**
- * The tiny model always; a full-size model too when EARSHOT_PARITY_FULL_MODEL_DIR names a
+ * The tiny model, and its tagged-slot variant (real `<|en|>`, `<|NEUTRAL|>`, `<|Speech|>` tags, so
+ * label parsing is compared on real tags too), always; a full-size model too when EARSHOT_PARITY_FULL_MODEL_DIR names a
  * directory made by `npm run model:generate -- --size full` (slow: about a minute to load
  * in both runtimes, so it is run by hand, not in CI).
  */
-const MODELS: [string, string][] = [['tiny', TINY_MODEL_DIR]];
+const MODELS: [string, string][] = [
+  ['tiny', TINY_MODEL_DIR],
+  ['tiny tagged-slot', TAGGED_TINY_MODEL_DIR],
+];
 const fullDir = processEnv().EARSHOT_PARITY_FULL_MODEL_DIR;
 if (fullDir) MODELS.push(['full', fullDir]);
 
-describe.each(MODELS)('parity with sherpa-onnx-node on the %s generated model', (_name, modelDir) => {
+describe.each(MODELS)('parity with sherpa-onnx-node on the %s generated model', (name, modelDir) => {
   let engine: Engine;
   let work: string;
 
@@ -116,6 +120,9 @@ describe.each(MODELS)('parity with sherpa-onnx-node on the %s generated model', 
       seg.tokens.forEach((t, k) => {
         expect(Math.abs(t.startS - seg.startS - ref.timestamps[k]!), `${where} token ${k}`).toBeLessThanOrEqual(FRAME_S);
       });
+      if (name.includes('tagged')) {
+        expect([seg.language, seg.emotion, seg.event, seg.itn], where).toEqual(['en', 'NEUTRAL', 'Speech', false]);
+      }
       tokens += seg.tokens.length;
     });
     // A random-weight model emits plenty of tokens; an empty comparison would prove nothing.

@@ -8,3 +8,5 @@ export const TEST_AUDIO_DIR = join(CACHE_DIR, 'test-audio');
 export const TINY_MODEL_DIR = join(CACHE_DIR, 'models', 'tiny');
 export const TINY_MODEL_PATH = join(TINY_MODEL_DIR, 'model.onnx');
 export const TINY_TOKENS_PATH = join(TINY_MODEL_DIR, 'tokens.txt');
+/** The tiny model with tagged query slots (real language/emotion/event tags; see modelgen tagged-slots.ts). */
+export const TAGGED_TINY_MODEL_DIR = join(CACHE_DIR, 'models', 'tiny-tagged');

@@ -32,6 +32,8 @@ export interface GenerateModelOptions {
   readonly int8?: boolean;
   /** Regenerate even if the directory already holds this model. @defaultValue false */
   readonly force?: boolean;
+  /** Query slots biased towards real tag tokens, for label-driven tests (tagged-slots.ts). @defaultValue false */
+  readonly tagged?: boolean;
 }
 
 export interface GeneratedFile {
@@ -58,20 +60,28 @@ export interface GeneratedModelInfo {
 }
 
 /** Header (IR/opset, producer, sherpa-onnx metadata) of a generated model. */
-export function syntheticModelHeader(size: ModelSizeName, seed: number): ModelHeader {
+export function syntheticModelHeader(size: ModelSizeName, seed: number, tagged = false): ModelHeader {
+  const metadata = sherpaMetadata({ vocabSize: VOCAB_SIZE, size, seed, generatorVersion: GENERATOR_VERSION });
   return {
     irVersion: IR_VERSION,
     opsetVersion: OPSET_VERSION,
     producerName: '@earshot/modelgen',
     producerVersion: GENERATOR_VERSION,
     docString: `${SYNTHETIC_COMMENT}; size ${size}, seed ${seed}`,
-    metadata: sherpaMetadata({ vocabSize: VOCAB_SIZE, size, seed, generatorVersion: GENERATOR_VERSION }),
+    metadata: tagged ? [...metadata, ['earshot_tagged_slots', '1']] : metadata,
   };
 }
 
-async function writeModelFile(outDir: string, file: string, size: ModelSizeName, seed: number, weightFormat: WeightFormat): Promise<ManifestFile> {
-  const graph = buildSenseVoiceGraph({ size: MODEL_SIZES[size], seed, weightFormat });
-  const written = await writeOnnxModel(join(outDir, file), syntheticModelHeader(size, seed), graph);
+async function writeModelFile(
+  outDir: string,
+  file: string,
+  size: ModelSizeName,
+  seed: number,
+  weightFormat: WeightFormat,
+  tagged: boolean,
+): Promise<ManifestFile> {
+  const graph = buildSenseVoiceGraph({ size: MODEL_SIZES[size], seed, weightFormat, taggedSlots: tagged });
+  const written = await writeOnnxModel(join(outDir, file), syntheticModelHeader(size, seed, tagged), graph);
   return { file, bytes: written.bytes, sha256: written.sha256 };
 }
 
@@ -84,6 +94,7 @@ export async function generateModel(options: GenerateModelOptions): Promise<Gene
   const started = performance.now();
   const { size, outDir } = options;
   const seed = options.seed ?? DEFAULT_SEED;
+  const tagged = options.tagged ?? false;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed must be an integer in [0, 2^32), got ${seed}`);
   const sizeSpec = MODEL_SIZES[size];
   if (!sizeSpec) throw new Error(`unknown model size ${String(size)}`);
@@ -95,6 +106,7 @@ export async function generateModel(options: GenerateModelOptions): Promise<Gene
     previous.generatorVersion === GENERATOR_VERSION &&
     previous.size === size &&
     previous.seed === seed &&
+    (previous.tagged ?? false) === tagged &&
     (await fileMatches(outDir, previous.model)) &&
     (await fileMatches(outDir, previous.tokens));
   const reuseInt8 = sameModel && (await fileMatches(outDir, previous.int8Model));
@@ -103,16 +115,17 @@ export async function generateModel(options: GenerateModelOptions): Promise<Gene
   // same byte size), nor an int8 file from another size or seed sit next to the new model.
   if (!sameModel) await rm(join(outDir, MANIFEST_FILE), { force: true });
   if (!reuseInt8) await rm(join(outDir, INT8_MODEL_FILE), { force: true });
-  const model = sameModel ? previous.model : await writeModelFile(outDir, MODEL_FILE, size, seed, 'fp32');
+  const model = sameModel ? previous.model : await writeModelFile(outDir, MODEL_FILE, size, seed, 'fp32', tagged);
   const tokens = sameModel ? previous.tokens : { ...(await copyVerifiedVocab(join(outDir, TOKENS_FILE))), file: TOKENS_FILE };
   let int8Model = reuseInt8 ? previous.int8Model : undefined;
-  if (options.int8 && !int8Model) int8Model = await writeModelFile(outDir, INT8_MODEL_FILE, size, seed, 'int8');
+  if (options.int8 && !int8Model) int8Model = await writeModelFile(outDir, INT8_MODEL_FILE, size, seed, 'int8', tagged);
 
   const manifest: ModelManifest = {
     generator: '@earshot/modelgen',
     generatorVersion: GENERATOR_VERSION,
     size,
     seed,
+    ...(tagged ? { tagged } : {}),
     parameterCount: countParameters(sizeSpec),
     model: { file: model.file, bytes: model.bytes, sha256: model.sha256 },
     tokens: { file: tokens.file, bytes: tokens.bytes, sha256: tokens.sha256 },

@@ -20,6 +20,8 @@ export interface ModelManifest {
   readonly generatorVersion: string;
   readonly size: ModelSizeName;
   readonly seed: number;
+  /** Generated with tagged query slots (tagged-slots.ts). */
+  readonly tagged?: boolean;
   readonly parameterCount: number;
   readonly model: ManifestFile;
   readonly int8Model?: ManifestFile;

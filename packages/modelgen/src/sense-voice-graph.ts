@@ -5,6 +5,7 @@
  * scaled by √d, sinusoidal positions 1..T+4 are added, then encoders0 → encoders → after_norm →
  * tp_encoders → tp_norm → ctc_lo. Nothing depends on a fixed T (T = 0 works: 4 query frames remain).
  */
+import { addTaggedSlotBias } from './tagged-slots.js';
 import { GraphBuilder } from './graph-builder.js';
 import { layerNorm, linear, normalWeight, type LayerContext, type WeightFormat } from './graph-layers.js';
 import { countParameters, totalLayers, type SenseVoiceSize } from './model-size.js';
@@ -24,6 +25,8 @@ export interface SenseVoiceGraphOptions {
   readonly seed: number;
   /** @defaultValue 'fp32' */
   readonly weightFormat?: WeightFormat;
+  /** Bias the query slots towards real tag tokens (see tagged-slots.ts). @defaultValue false */
+  readonly taggedSlots?: boolean;
 }
 
 /** Features with queries prepended, scaled, with positions added; plus the masks. [N,T,560] → [N,T+4,560]. */
@@ -100,7 +103,8 @@ export function buildSenseVoiceGraph(options: SenseVoiceGraphOptions): GraphBuil
   }
   hidden = layerNorm(ctx, hidden, 'encoder.tp_norm', d);
   b.scope = 'ctc';
-  const logits = linear(ctx, hidden, 'ctc.ctc_lo', d, size.vocabSize);
+  let logits = linear(ctx, hidden, 'ctc.ctc_lo', d, size.vocabSize);
+  if (options.taggedSlots) logits = addTaggedSlotBias(b, logits, INPUT_NAMES[2], INPUT_NAMES[3], size.vocabSize);
   b.nodeWithOutputs('Identity', [logits], [OUTPUT_NAME]);
   b.output(OUTPUT_NAME, DataType.FLOAT, ['N', 'T', size.vocabSize]);
 

@@ -108,3 +108,42 @@ describe.each(['fp32', 'int8'] as const)('tiny %s model in onnxruntime-node', (f
     expect(sameBits(frames(batched, 0, 0, long + 4), frames(firstAlone, 0, 0, long + 4))).toBe(true);
   });
 });
+
+describe('tiny model with tagged query slots', () => {
+  let root: string;
+  let plain: ort.InferenceSession;
+  let tagged: ort.InferenceSession;
+  let taggedInfo: Awaited<ReturnType<typeof generateModel>>;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'modelgen-tagged-'));
+    const plainInfo = await generateModel({ size: 'tiny', seed: 1, outDir: join(root, 'plain') });
+    taggedInfo = await generateModel({ size: 'tiny', seed: 1, outDir: join(root, 'tagged'), tagged: true });
+    plain = await ort.InferenceSession.create(plainInfo.model.path);
+    tagged = await ort.InferenceSession.create(taggedInfo.model.path);
+  });
+  afterAll(async () => {
+    await Promise.all([plain?.release(), tagged?.release()]);
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('keeps the parameter count and emits language, NEUTRAL, Speech and the ITN tag in the slots', async () => {
+    expect(taggedInfo.parameterCount).toBe(1_886_079);
+    const T = 12;
+    const features = new Float32Array(2 * T * FEATURE_DIM);
+    fillNormal(features, 7, 1, 1);
+    const cases: [language: number, textNorm: number, expected: number[]][] = [
+      [0, 15, [24885, 25004, 24993, 25017]], // auto → <|en|>, woitn
+      [3, 14, [24884, 25004, 24993, 25016]], // zh, withitn
+      [7, 15, [24888, 25004, 24993, 25017]], // yue
+      [12, 14, [24896, 25004, 24993, 25016]], // ko
+    ];
+    for (const [language, textNorm, expected] of cases) {
+      const batch = { features, frames: T, lengths: [T, 5], language, textNorm };
+      const out = await runModel(tagged, batch);
+      expect(argmaxPerFrame(frames(out, 0, 0, 4))).toEqual(expected);
+      expect(argmaxPerFrame(frames(out, 1, 0, 4))).toEqual(expected);
+      // Speech frames are exactly the untagged model's.
+      expect(sameBits(frames(out, 0, 4, T + 4), frames(await runModel(plain, batch), 0, 4, T + 4))).toBe(true);
+    }
+  });
+});
