@@ -130,7 +130,7 @@ describe('tiny model with tagged query slots', () => {
     expect(taggedInfo.parameterCount).toBe(1_886_079);
     const T = 12;
     const features = new Float32Array(2 * T * FEATURE_DIM);
-    fillNormal(features, 7, 1, 1);
+    fillNormal(features, 7, 'tagged', 1);
     const cases: [language: number, textNorm: number, expected: number[]][] = [
       [0, 15, [24885, 25004, 24993, 25017]], // auto → <|en|>, woitn
       [3, 14, [24884, 25004, 24993, 25016]], // zh, withitn
