@@ -28,6 +28,8 @@ export EARSHOT_PORT=${EARSHOT_PORT:-8080}
 export EARSHOT_PUBLIC_URL=${EARSHOT_PUBLIC_URL:-http://127.0.0.1:${EARSHOT_PORT}}
 # Local development fetches audio from local http:// servers too (off by default: SSRF).
 export EARSHOT_ALLOW_HTTP_SOURCES=${EARSHOT_ALLOW_HTTP_SOURCES:-true}
+# ...and talks to webhook receivers and audio hosts on this machine (off by default: SSRF).
+export EARSHOT_ALLOW_PRIVATE_NETWORK=${EARSHOT_ALLOW_PRIVATE_NETWORK:-true}
 export EARSHOT_WORKER_METRICS_HOST=${EARSHOT_WORKER_METRICS_HOST:-127.0.0.1}
 mkdir -p "$EARSHOT_DATA_DIR"
 

@@ -322,7 +322,8 @@ beforeAll(async () => {
 
   const port = await freePort();
   apiUrl = `http://127.0.0.1:${port}`;
-  const env = { ...baseEnv(), EARSHOT_PUBLIC_URL: apiUrl };
+  // The audio server and the webhook receiver live on 127.0.0.1: allow private destinations.
+  const env = { ...baseEnv(), EARSHOT_PUBLIC_URL: apiUrl, EARSHOT_ALLOW_PRIVATE_NETWORK: 'true' };
   workerEnv = {
     ...env,
     // Tagged slots: real language/emotion/event tags (en, NEUTRAL, Speech), so alert rules can match.

@@ -120,6 +120,7 @@ async function setup(options: {
   secrets?: string[];
   receiverSecret?: string;
   concurrency?: number;
+  allowPrivateNetwork?: boolean;
 }): Promise<Harness> {
   const id = randomUUID().slice(0, 8);
   const prefix = `earshot-test-${id}`;
@@ -152,6 +153,8 @@ async function setup(options: {
     concurrency: options.concurrency ?? 2,
     attemptsStore: store,
     logger,
+    // The receiver is on 127.0.0.1; one test below turns this off to see the guard refuse it.
+    allowPrivateNetwork: options.allowPrivateNetwork ?? true,
   });
   cleanups.push(() => worker.close());
   return { dispatcher, store, receiver, secret: secrets[0]! };
@@ -254,6 +257,21 @@ describe('webhook delivery (BullMQ + Redis + HTTP)', () => {
       active: 0,
       prioritized: 0,
     });
+  });
+
+  it('refuses a receiver on a private address unless allowed (SSRF guard), without sending anything', async () => {
+    const { dispatcher, store, receiver } = await setup({ allowPrivateNetwork: false });
+    const event = completedEvent('job-private');
+    await dispatcher.enqueue(event, receiver.url);
+
+    const job = await waitUntil(async () => {
+      const found = await dispatcher.queue.getJob(event.id);
+      return found && (await found.getState()) === 'failed' ? found : undefined;
+    }, 'the delivery job to fail');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toMatch(/private or reserved address/);
+    expect(await store.list('job-private')).toMatchObject([{ attempt: 1, statusCode: null, outcome: 'failed' }]);
+    expect(receiver.deliveries).toHaveLength(0);
   });
 
   it('records a timeout as an error and retries', async () => {

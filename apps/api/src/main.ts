@@ -70,6 +70,7 @@ function startWebhookWorker(
       prefix: service.queuePrefix,
       secrets,
       concurrency: http.webhookConcurrency,
+      allowPrivateNetwork: service.allowPrivateNetwork,
       attemptsStore,
       logger,
     });

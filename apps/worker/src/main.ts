@@ -94,6 +94,7 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
     logger,
     sourceMaxBytes: workerConfig.sourceMaxBytes,
     sourceTimeoutMs: workerConfig.sourceTimeoutMs,
+    allowPrivateNetwork: service.allowPrivateNetwork,
     metrics,
     abandonSignal: abandon.signal,
   });

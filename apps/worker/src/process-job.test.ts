@@ -89,6 +89,7 @@ function processor(overrides: Partial<JobProcessorDeps> = {}) {
     logger,
     sourceMaxBytes: 10 * 1024 * 1024,
     sourceTimeoutMs: 10_000,
+    allowPrivateNetwork: true, // the audio server of these tests is on 127.0.0.1
     progressIntervalMs: 50,
     cancelPollMs: 50,
     ...overrides,

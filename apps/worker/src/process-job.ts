@@ -51,6 +51,8 @@ export interface JobProcessorDeps {
   sourceMaxBytes: number;
   /** Whole-download timeout for URL sources. */
   sourceTimeoutMs: number;
+  /** Let URL sources reach loopback/private addresses (EARSHOT_ALLOW_PRIVATE_NETWORK). @defaultValue false */
+  allowPrivateNetwork?: boolean;
   metrics?: JobMetrics;
   /**
    * Aborted when the worker gives up on its active jobs (drain timeout at shutdown).
@@ -128,6 +130,7 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
         maxBytes: deps.sourceMaxBytes,
         urlTimeoutMs: deps.sourceTimeoutMs,
         signal,
+        allowPrivateNetwork: deps.allowPrivateNetwork ?? false,
       });
       const { language, itn, banEmotionUnknown, vad } = data.options;
       const transcript = await deps.engine.transcribe(

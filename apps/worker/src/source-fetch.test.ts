@@ -31,6 +31,12 @@ beforeAll(async () => {
       case '/forbidden':
         res.writeHead(403).end();
         return;
+      case '/moved':
+        res.writeHead(302, { location: '/ok' }).end();
+        return;
+      case '/loop':
+        res.writeHead(301, { location: '/loop' }).end();
+        return;
       default:
         res.writeHead(200, { 'content-length': 3 }).end('abc');
     }
@@ -52,7 +58,8 @@ async function failure(work: Promise<unknown>): Promise<AppError> {
   return err as AppError;
 }
 
-const opts = { maxBytes: 5000, timeoutMs: 5000 };
+// The test server is on 127.0.0.1, which the SSRF guard refuses unless told otherwise.
+const opts = { maxBytes: 5000, timeoutMs: 5000, allowPrivateNetwork: true };
 
 describe('fetchUrlBytes', () => {
   it('downloads a body', async () => {
@@ -72,6 +79,19 @@ describe('fetchUrlBytes', () => {
     expect(slow).toMatchObject({ code: 'SOURCE_FETCH_FAILED', retryable: true });
     expect(slow.message).toContain('timed out');
     expect(await failure(fetchUrlBytes('http://127.0.0.1:1/x.wav', opts))).toMatchObject({ code: 'SOURCE_FETCH_FAILED', retryable: true });
+  });
+
+  it('follows redirects, but not forever', async () => {
+    expect(Buffer.from(await fetchUrlBytes(`${base}/moved`, opts)).toString()).toBe('abc');
+    expect(await failure(fetchUrlBytes(`${base}/loop`, opts))).toMatchObject({ code: 'SOURCE_FETCH_FAILED', retryable: false });
+  });
+
+  it('refuses loopback and private destinations by default (SSRF), for good', async () => {
+    const err = await failure(fetchUrlBytes(`${base}/ok`, { maxBytes: 5000, timeoutMs: 5000 }));
+    expect(err).toMatchObject({ code: 'SOURCE_FETCH_FAILED', retryable: false });
+    expect(err.message).toMatch(/private or reserved address/);
+    const metadata = await failure(fetchUrlBytes('http://169.254.169.254/latest/meta-data/', { maxBytes: 5000, timeoutMs: 5000 }));
+    expect(metadata).toMatchObject({ code: 'SOURCE_FETCH_FAILED', retryable: false });
   });
 
   it('reports an abort by the caller as JOB_CANCELED', async () => {

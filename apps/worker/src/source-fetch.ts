@@ -14,6 +14,7 @@ import type { JobSource } from '@earshot/core/jobs/job-record';
 import type { BlobStore } from '@earshot/core/storage/blob-store';
 import { S3BlobStore } from '@earshot/core/storage/s3-blob-store';
 import { parseS3Uri } from '@earshot/core/storage/s3-uri';
+import { assertPublicDestination } from '@earshot/core/net/destination-guard';
 
 export interface SourceFetchOptions {
   store: BlobStore;
@@ -23,6 +24,8 @@ export interface SourceFetchOptions {
   urlTimeoutMs: number;
   /** Aborts a download in progress (job canceled, worker shutting down). */
   signal?: AbortSignal;
+  /** Let URLs (and their redirects) reach loopback/private addresses. @defaultValue false */
+  allowPrivateNetwork?: boolean;
 }
 
 /** Reads the job's audio, whole, into memory. */
@@ -33,7 +36,12 @@ export async function fetchSourceBytes(source: JobSource, options: SourceFetchOp
     case 's3':
       return fetchS3Bytes(source.uri, options);
     case 'url':
-      return fetchUrlBytes(source.url, { maxBytes: options.maxBytes, timeoutMs: options.urlTimeoutMs, signal: options.signal });
+      return fetchUrlBytes(source.url, {
+        maxBytes: options.maxBytes,
+        timeoutMs: options.urlTimeoutMs,
+        signal: options.signal,
+        allowPrivateNetwork: options.allowPrivateNetwork ?? false,
+      });
   }
 }
 
@@ -65,7 +73,12 @@ export interface UrlFetchOptions {
   maxBytes: number;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  /** @defaultValue false */
+  allowPrivateNetwork?: boolean;
 }
+
+/** Redirects followed before giving up. */
+const MAX_REDIRECTS = 5;
 
 /** Statuses worth another try although they are 4xx. */
 const RETRYABLE_4XX = new Set([408, 425, 429]);
@@ -75,11 +88,26 @@ export async function fetchUrlBytes(url: string, options: UrlFetchOptions): Prom
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const where = redactUrl(url);
+  // Redirects are followed by hand so that every hop passes the private-address guard.
   let response: Response;
-  try {
-    response = await fetch(url, { signal, redirect: 'follow', headers: { accept: 'audio/*, video/*, */*' } });
-  } catch (err) {
-    throw fetchError(err, where, options, timeout);
+  let target = new URL(url);
+  for (let hop = 0; ; hop++) {
+    if (!options.allowPrivateNetwork) await guardSource(target, where);
+    try {
+      response = await fetch(target, { signal, redirect: 'manual', headers: { accept: 'audio/*, video/*, */*' } });
+    } catch (err) {
+      throw fetchError(err, where, options, timeout);
+    }
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || location === null) break;
+    await response.body?.cancel().catch(() => {});
+    if (hop >= MAX_REDIRECTS) {
+      throw new AppError('SOURCE_FETCH_FAILED', `GET ${where}: more than ${MAX_REDIRECTS} redirects`, { retryable: false });
+    }
+    target = new URL(location, target);
+    if (target.protocol !== 'https:' && target.protocol !== 'http:') {
+      throw new AppError('SOURCE_FETCH_FAILED', `GET ${where} redirected to a ${target.protocol} URL`, { retryable: false });
+    }
   }
   if (!response.ok) {
     await response.body?.cancel().catch(() => {});
@@ -114,6 +142,18 @@ export async function fetchUrlBytes(url: string, options: UrlFetchOptions): Prom
     throw fetchError(err, where, options, timeout);
   }
   return Buffer.concat(chunks, total);
+}
+
+async function guardSource(target: URL, where: string): Promise<void> {
+  try {
+    await assertPublicDestination(target, 'audio URL');
+  } catch (err) {
+    if (isAppError(err) && err.code === 'VALIDATION_FAILED') {
+      // A job-level outcome: the source cannot be fetched, and retrying will not change that.
+      throw new AppError('SOURCE_FETCH_FAILED', `GET ${where}: ${err.message}`, { retryable: false, cause: err, details: err.details });
+    }
+    throw err;
+  }
 }
 
 /** Reads a stream whole, failing with AUDIO_TOO_LARGE past `maxBytes` (the rest is not read). */

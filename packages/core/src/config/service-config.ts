@@ -35,6 +35,12 @@ export const ServiceConfigSchema = z.object({
   webhookSecrets: stringList.optional(),
   /** Webhook retry delays in ms, comma-separated. @defaultValue Standard Webhooks example schedule */
   webhookScheduleMs: stringList.transform((xs) => xs.map(Number)).pipe(z.array(z.number().int().min(0))).optional(),
+  /**
+   * Let audio URLs and webhook receivers resolve to loopback/private/link-local addresses.
+   * Off by default (server-side request forgery: a client URL could reach internal services or
+   * cloud metadata); turn on for local development and tests. @defaultValue false
+   */
+  allowPrivateNetwork: z.stringbool().default(false),
   /** Transcription attempts for retryable failures. @defaultValue 3 */
   jobAttempts: z.coerce.number().int().min(1).max(20).default(3),
   /** @defaultValue 5000 */
@@ -63,6 +69,7 @@ export const SERVICE_ENV = {
   storagePrefix: 'EARSHOT_STORAGE_PREFIX',
   webhookSecrets: 'EARSHOT_WEBHOOK_SECRETS',
   webhookScheduleMs: 'EARSHOT_WEBHOOK_SCHEDULE_MS',
+  allowPrivateNetwork: 'EARSHOT_ALLOW_PRIVATE_NETWORK',
   jobAttempts: 'EARSHOT_JOB_ATTEMPTS',
   jobBackoffMs: 'EARSHOT_JOB_BACKOFF_MS',
   retentionDays: 'EARSHOT_RETENTION_DAYS',

@@ -16,8 +16,9 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { toAppError } from '../errors/app-error.js';
+import { AppError, toAppError } from '../errors/app-error.js';
 import type { WebhookAttempt, WebhookAttemptOutcome, WebhookAttemptsStore } from './attempts-store.js';
+import { assertPublicDestination } from '../net/destination-guard.js';
 import { DEFAULT_WEBHOOK_TIMEOUT_MS, postWebhook } from './deliver.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEvent } from './event.js';
 import {
@@ -129,6 +130,8 @@ export interface WebhookWorkerOptions extends WebhookQueueLocation {
   concurrency?: number;
   attemptsStore: WebhookAttemptsStore;
   logger: Logger;
+  /** Deliver to receivers on loopback/private addresses (development, tests). @defaultValue false */
+  allowPrivateNetwork?: boolean;
 }
 
 export interface WebhookWorker {
@@ -175,9 +178,15 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     const base = { eventId: data.eventId, type: data.type, url: redactWebhookUrl(data.url), attempt, at: at.toISOString() };
 
     try {
-      parseWebhookUrl(data.url);
+      const url = parseWebhookUrl(data.url);
+      if (!options.allowPrivateNetwork) await assertPublicDestination(url, 'webhook URL');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      if (err instanceof AppError && err.retryable && attempt < maxAttempts) {
+        // e.g. the receiver's name does not resolve right now
+        await record(data.jobId, { ...base, durationMs: 0, statusCode: null, error: message, outcome: 'retrying' });
+        throw new WebhookAttemptError(message, null);
+      }
       await record(data.jobId, { ...base, durationMs: 0, statusCode: null, error: message, outcome: 'failed' });
       throw new UnrecoverableError(message);
     }
