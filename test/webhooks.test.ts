@@ -189,6 +189,14 @@ function completedEvent(jobId: string): WebhookEvent {
 
 // ---------- tests ----------
 
+/** The BullMQ delivery job of `eventId`, once it has failed for good. */
+function waitForFailedDelivery(dispatcher: WebhookDispatcher, eventId: string) {
+  return waitUntil(async () => {
+    const found = await dispatcher.queue.getJob(eventId);
+    return found && (await found.getState()) === 'failed' ? found : undefined;
+  }, 'the delivery job to fail');
+}
+
 describe('webhook delivery (BullMQ + Redis + HTTP)', () => {
   it('delivers a signed job.completed event with the thin payload', async () => {
     const { dispatcher, store, receiver } = await setup({});
@@ -242,10 +250,7 @@ describe('webhook delivery (BullMQ + Redis + HTTP)', () => {
     const event = completedEvent('job-c');
     await dispatcher.enqueue(event, receiver.url);
 
-    const job = await waitUntil(async () => {
-      const found = await dispatcher.queue.getJob(event.id);
-      return found && (await found.getState()) === 'failed' ? found : undefined;
-    }, 'the delivery job to fail');
+    const job = await waitForFailedDelivery(dispatcher, event.id);
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toMatch(/410/);
     expect(await store.list('job-c')).toMatchObject([{ attempt: 1, statusCode: 410, outcome: 'gone' }]);
@@ -264,10 +269,7 @@ describe('webhook delivery (BullMQ + Redis + HTTP)', () => {
     const event = completedEvent('job-private');
     await dispatcher.enqueue(event, receiver.url);
 
-    const job = await waitUntil(async () => {
-      const found = await dispatcher.queue.getJob(event.id);
-      return found && (await found.getState()) === 'failed' ? found : undefined;
-    }, 'the delivery job to fail');
+    const job = await waitForFailedDelivery(dispatcher, event.id);
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toMatch(/private or reserved address/);
     expect(await store.list('job-private')).toMatchObject([{ attempt: 1, statusCode: null, outcome: 'failed' }]);
