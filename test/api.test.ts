@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { deleteKeys } from './support/redis-keys.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@earshot/api/app';
@@ -93,20 +94,12 @@ async function startApi(store: BlobStore, env: Record<string, string> = {}): Pro
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
-      await deleteKeys(`${keyPrefix}*`);
-      await deleteKeys(`${queuePrefix}:${queueName}:*`);
+      await deleteKeys(redis, `${keyPrefix}*`);
+      await deleteKeys(redis, `${queuePrefix}:${queueName}:*`);
     },
   };
 }
 
-async function deleteKeys(pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
 
 interface StoreFixture {
   name: 'fs' | 's3';

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { deleteKeys } from './support/redis-keys.js';
 import { pino } from 'pino';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -97,14 +98,6 @@ afterAll(async () => {
   await redis.quit();
 });
 
-async function deleteKeys(pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
 
 interface Harness {
   dispatcher: WebhookDispatcher;
@@ -128,7 +121,7 @@ async function setup(options: {
   const secret = generateWebhookSecret();
   const secrets = options.secrets ?? [secret];
   const keyPrefix = `${prefix}-attempts:`;
-  cleanups.push(() => deleteKeys(`${prefix}*`));
+  cleanups.push(() => deleteKeys(redis, `${prefix}*`));
 
   const receiver = await startReceiver(options.receiverSecret ?? secrets[0]!, options.replies ?? []);
   cleanups.push(() => receiver.close());

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEngineConfig } from '@earshot/core/config/engine-config';
 import { Engine } from '@earshot/core/engine/engine';
 import { JobOptionsSchema, type JobOptionsInput } from '@earshot/core/jobs/job-options';
-import type { JobRecord, JobSource } from '@earshot/core/jobs/job-record';
+import { newQueuedJobRecord, type JobRecord, type JobSource } from '@earshot/core/jobs/job-record';
 import { JobStore } from '@earshot/core/jobs/job-store';
 import { buildTranscript } from '@earshot/core/results/build-transcript';
 import type { TranscriptionJobData } from '@earshot/core/queue/transcription-queue';
@@ -99,27 +99,14 @@ function processor(overrides: Partial<JobProcessorDeps> = {}) {
 /** A job record plus its BullMQ job, as the API creates them. */
 async function submit(source: JobSource, options: JobOptionsInput = {}, attempts = 3): Promise<{ record: JobRecord; job: Job<TranscriptionJobData> }> {
   const id = `job-${randomUUID()}`;
-  const now = new Date().toISOString();
-  const record: JobRecord = {
+  const record = newQueuedJobRecord({
     id,
     tenant: TENANT,
-    status: 'queued',
-    createdAt: now,
-    updatedAt: now,
-    startedAt: null,
-    finishedAt: null,
     source,
     options: JobOptionsSchema.parse({ webhook: { url: 'https://hooks.example/earshot' }, ...options }),
     metadata: { ticket: 42 },
-    progress: 0,
-    phase: null,
-    attempts: 0,
-    error: null,
-    result: null,
-    timings: null,
-    alerts: [],
     idempotencyKey: null,
-  };
+  });
   await jobStore.create(record);
   const job = await queue.add('transcribe', { jobId: id, tenant: TENANT, source, options: record.options }, { jobId: id, attempts });
   return { record, job };

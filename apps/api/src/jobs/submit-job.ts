@@ -8,7 +8,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { AppError } from '@earshot/core/errors/app-error';
 import type { JobOptions } from '@earshot/core/jobs/job-options';
-import type { JobRecord, JobSource } from '@earshot/core/jobs/job-record';
+import { newQueuedJobRecord, type JobRecord, type JobSource } from '@earshot/core/jobs/job-record';
 import type { JobStore } from '@earshot/core/jobs/job-store';
 import { enqueueTranscription, type RetryPolicy, type TranscriptionJobData } from '@earshot/core/queue/transcription-queue';
 import type { UploadRecord, UploadRegistry } from '../uploads/upload-registry.js';
@@ -66,27 +66,14 @@ export async function submitJob(deps: SubmitDeps, s: Submission): Promise<Submit
       }
       uploadClaimed = true;
     }
-    const now = new Date().toISOString();
-    const job: JobRecord = {
+    const job = newQueuedJobRecord({
       id: s.jobId,
       tenant: s.tenant,
-      status: 'queued',
-      createdAt: now,
-      updatedAt: now,
-      startedAt: null,
-      finishedAt: null,
       source: s.source,
       options: s.options,
       metadata: s.metadata,
-      progress: 0,
-      phase: null,
-      attempts: 0,
-      error: null,
-      result: null,
-      timings: null,
-      alerts: [],
       idempotencyKey: s.idempotencyKey,
-    };
+    });
     await deps.jobs.create(job);
     created = true;
     try {

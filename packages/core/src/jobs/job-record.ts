@@ -63,3 +63,36 @@ export interface JobRecord {
   alerts: AlertMatch[];
   idempotencyKey: string | null;
 }
+
+/** A just-submitted job: status queued, nothing run yet. */
+export function newQueuedJobRecord(input: {
+  id: string;
+  tenant: string;
+  source: JobSource;
+  options: JobOptions;
+  metadata: Record<string, unknown> | null;
+  idempotencyKey: string | null;
+  now?: Date;
+}): JobRecord {
+  const now = (input.now ?? new Date()).toISOString();
+  return {
+    id: input.id,
+    tenant: input.tenant,
+    status: 'queued',
+    createdAt: now,
+    updatedAt: now,
+    startedAt: null,
+    finishedAt: null,
+    source: input.source,
+    options: input.options,
+    metadata: input.metadata,
+    progress: 0,
+    phase: null,
+    attempts: 0,
+    error: null,
+    result: null,
+    timings: null,
+    alerts: [],
+    idempotencyKey: input.idempotencyKey,
+  };
+}
