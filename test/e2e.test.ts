@@ -7,9 +7,8 @@
  * Isolation: this file's run has its own queue names, BullMQ prefix, Redis key prefix, bucket and
  * storage prefix, all removed in afterAll, and it kills every child it started.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +24,7 @@ import { processEnv } from '@earshot/core/config/env';
 import { generateWebhookSecret } from '@earshot/core/webhooks/sign';
 import { REPO_ROOT, TAGGED_TINY_MODEL_DIR, TEST_AUDIO_DIR } from './setup/paths.js';
 import { makeTestBucket, type TestBucket } from './setup/s3.js';
+import { createChildGroup, type Child } from './support/child-processes.js';
 
 const run = randomBytes(4).toString('hex');
 const names = {
@@ -41,66 +41,9 @@ const JOB_TIMEOUT_MS = 90_000;
 
 // ---------- child processes ----------
 
-interface Child {
-  name: string;
-  process: ChildProcess;
-  output: string[];
-  exited: Promise<number | null>;
-}
-
-const children: Child[] = [];
-
-/** Children's logs are also kept here (one file per child start) for a look after a failure. */
-const LOG_DIR = join(tmpdir(), 'earshot-e2e-logs');
-
-function startChild(name: string, script: string, env: Record<string, string>, readyMessage: string): Promise<Child> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, script)], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  mkdirSync(LOG_DIR, { recursive: true });
-  const log = createWriteStream(join(LOG_DIR, `${run}-${name}-${child.pid}.log`));
-  const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      log.end();
-      resolve(code);
-    }),
-  );
-  const entry: Child = { name, process: child, output, exited };
-  children.push(entry);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start in 60 s:\n${output.slice(-40).join('\n')}`)), 60_000);
-    const onLine = (line: string): void => {
-      log.write(`${line}\n`);
-      output.push(line);
-      if (output.length > 2000) output.splice(0, 1000);
-      if (line.includes(`"msg":"${readyMessage}"`)) {
-        clearTimeout(timer);
-        resolve(entry);
-      }
-    };
-    for (const stream of [child.stdout, child.stderr]) {
-      let buffered = '';
-      stream?.setEncoding('utf8');
-      stream?.on('data', (chunk: string) => {
-        buffered += chunk;
-        const lines = buffered.split('\n');
-        buffered = lines.pop() ?? '';
-        lines.forEach(onLine);
-      });
-    }
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code} before it was ready:\n${output.slice(-40).join('\n')}`));
-    });
-  });
-}
-
-async function stopChild(child: Child, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  child.process.kill(signal);
-  const timer = setTimeout(() => child.process.kill('SIGKILL'), 15_000);
-  await child.exited;
-  clearTimeout(timer);
-}
+const group = createChildGroup(run, 'earshot-e2e-logs');
+const startChild = group.start;
+const stopChild = group.stop;
 
 // ---------- local servers: webhook receiver and audio host ----------
 
@@ -207,7 +150,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | nul
     const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) {
-      const logs = children.map((c) => `--- ${c.name} (full log in ${LOG_DIR})\n${c.output.slice(-30).join('\n')}`).join('\n');
+      const logs = group.tails();
       throw new Error(`timed out waiting for ${what}\n${logs}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -348,7 +291,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(children.map((c) => stopChild(c)));
+  await group.stopAll();
   await Promise.all([receiver, audioHost].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   if (redis) {
     for (const pattern of [`${names.keyPrefix}*`, `${names.queuePrefix}:*`]) {
