@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     }
     logger.info({ store: store.description }, 'blob store ready');
 
-    const jobs = new JobStore({ redis, keyPrefix: service.keyPrefix, retentionS: service.retentionDays * 86_400 });
+    const jobs = new JobStore({ redis, keyPrefix: service.keyPrefix, retentionS: service.retentionS });
     const queue = createTranscriptionQueue({ connection: redis, name: service.queueName, prefix: service.queuePrefix });
     queue.on('error', (err) => logger.warn({ err }, 'transcription queue error'));
     releasers.push('transcription queue', () => queue.close());

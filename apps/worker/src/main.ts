@@ -66,7 +66,7 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
 
   const store = createBlobStore(blobStoreConfigOf(service));
   if (store instanceof S3BlobStore) releases.push('s3 client', () => store.destroy());
-  const jobStore = new JobStore({ redis, keyPrefix: service.keyPrefix, retentionS: Math.round(service.retentionDays * 86_400) });
+  const jobStore = new JobStore({ redis, keyPrefix: service.keyPrefix, retentionS: service.retentionS });
   const dispatcher = createWebhookDispatcher({
     connection: bullRedis,
     queueName: service.webhookQueueName,

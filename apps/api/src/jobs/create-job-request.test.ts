@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { AppError } from '@earshot/core/errors/app-error';
+import { parseOrThrow } from '../middleware/problem.js';
 import { createJobJsonSchema, multipartOptionsInput, parseMultipartOptions } from './create-job-request.js';
 import { redactSourceUrl } from './job-resource.js';
 
@@ -56,6 +58,55 @@ describe('JSON job requests', () => {
     expect(strict.safeParse({ audio: { url: 'http://example.com/a.wav' } }).success).toBe(false);
     expect(lax.safeParse({ audio: { url: 'http://example.com/a.wav' } }).success).toBe(true);
     expect(lax.safeParse({ audio: { url: 'file:///etc/passwd' } }).success).toBe(false);
+  });
+});
+
+describe('unknown option keys', () => {
+  const schema = createJobJsonSchema({ allowHttp: false });
+  const audio = { url: 'https://example.com/a.wav' };
+
+  /** Paths of the objects in a JSON schema that accept keys nobody declared. */
+  function openObjects(node: unknown, path: string, out: string[]): string[] {
+    if (typeof node !== 'object' || node === null) return out;
+    const n = node as Record<string, unknown>;
+    if (n.type === 'object' && n.properties !== undefined && n.additionalProperties !== false) out.push(path || '(root)');
+    for (const [key, child] of Object.entries(n)) {
+      if (key === 'properties' && typeof child === 'object' && child !== null) {
+        for (const [prop, sub] of Object.entries(child)) openObjects(sub, path ? `${path}.${prop}` : prop, out);
+      } else if (typeof child === 'object') {
+        openObjects(child, path, out);
+      }
+    }
+    return out;
+  }
+
+  it('are refused at every depth: no declared object of the request accepts undeclared keys', () => {
+    // metadata is the client's own free-form object (a record, not a declared shape).
+    const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+    expect(openObjects(json, '', [])).toEqual([]);
+  });
+
+  it('name the path of the typo', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ audio, langauge: 'en' }, ''],
+      [{ audio: { ...audio, uri: 'x' } }, 'audio'],
+      [{ audio, vad: { treshold: 0.9 } }, 'vad'],
+      [{ audio, webhook: { url: 'https://h.example/x', secret: 'x' } }, 'webhook'],
+      [{ audio, alerts: [{ emotion: 'ANGRY', minSecs: 5 }] }, 'alerts.0'],
+    ];
+    for (const [body, path] of cases) {
+      let error: unknown;
+      try {
+        parseOrThrow(schema, body, 'job request');
+      } catch (err) {
+        error = err;
+      }
+      expect(error, JSON.stringify(body)).toBeInstanceOf(AppError);
+      const issues = (error as AppError).details?.errors as { path: string; message: string }[];
+      expect(issues.some((i) => i.path.startsWith(path) && /unrecognized key|invalid input/i.test(i.message)), JSON.stringify(issues)).toBe(true);
+    }
+    const multipart = () => parseMultipartOptions(new Map([['vad', '{"treshold":0.9}']]));
+    expect(multipart).toThrow(/treshold/);
   });
 });
 

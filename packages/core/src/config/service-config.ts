@@ -6,7 +6,7 @@ const stringList = z
   .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
 
 /** Everything the API and the worker share: Redis, queue, storage, webhooks. */
-export const ServiceConfigSchema = z.object({
+const ServiceEnvSchema = z.object({
   /** @defaultValue 'redis://127.0.0.1:6379' */
   redisUrl: z.string().default('redis://127.0.0.1:6379'),
   /** Prefix of Earshot's own Redis keys (job records, idempotency, webhook attempts). @defaultValue 'earshot:' */
@@ -35,6 +35,8 @@ export const ServiceConfigSchema = z.object({
   webhookSecrets: stringList.optional(),
   /** Webhook retry delays in ms, comma-separated. @defaultValue Standard Webhooks example schedule */
   webhookScheduleMs: stringList.transform((xs) => xs.map(Number)).pipe(z.array(z.number().int().min(0))).optional(),
+  /** Time limit of one webhook attempt (connect to last byte of the answer). @defaultValue 15000 */
+  webhookTimeoutMs: z.coerce.number().int().min(100).max(300_000).default(15_000),
   /**
    * Let audio URLs and webhook receivers resolve to loopback/private/link-local addresses.
    * Off by default (server-side request forgery: a client URL could reach internal services or
@@ -50,6 +52,16 @@ export const ServiceConfigSchema = z.object({
   /** Days a finished job's record and results are kept. @defaultValue 30 */
   retentionDays: z.coerce.number().positive().default(30),
 });
+
+/**
+ * The service configuration plus the settings derived from it, computed here once so every
+ * process agrees: `retentionS` is the whole number of seconds a finished job is kept (Redis
+ * `EXPIRE` takes integers only; at least 1).
+ */
+export const ServiceConfigSchema = ServiceEnvSchema.transform((c) => ({
+  ...c,
+  retentionS: Math.max(1, Math.round(c.retentionDays * 86_400)),
+}));
 export type ServiceConfig = z.infer<typeof ServiceConfigSchema>;
 
 export const SERVICE_ENV = {
@@ -69,12 +81,13 @@ export const SERVICE_ENV = {
   storagePrefix: 'EARSHOT_STORAGE_PREFIX',
   webhookSecrets: 'EARSHOT_WEBHOOK_SECRETS',
   webhookScheduleMs: 'EARSHOT_WEBHOOK_SCHEDULE_MS',
+  webhookTimeoutMs: 'EARSHOT_WEBHOOK_TIMEOUT_MS',
   allowPrivateNetwork: 'EARSHOT_ALLOW_PRIVATE_NETWORK',
   jobAttempts: 'EARSHOT_JOB_ATTEMPTS',
   jobBackoffMs: 'EARSHOT_JOB_BACKOFF_MS',
   retentionDays: 'EARSHOT_RETENTION_DAYS',
   publicUrl: 'EARSHOT_PUBLIC_URL',
-} as const;
+} as const satisfies Record<keyof z.input<typeof ServiceEnvSchema>, string>;
 
 export function loadServiceConfig(env: EnvSource): ServiceConfig {
   return parseEnv(ServiceConfigSchema, SERVICE_ENV, env);

@@ -39,6 +39,8 @@ export const VadOptionsSchema = z
     /** FunASR `merge_length_s`. @defaultValue 15 */
     mergeLengthS: z.number().positive().max(600).default(DEFAULT_MERGE_LENGTH_S),
   })
+  // Unknown keys are errors, so a typo (`treshold`) is refused rather than silently ignored.
+  .strict()
   .refine((o) => o.negThreshold === undefined || o.negThreshold <= o.threshold, {
     message: 'negThreshold must not exceed threshold',
     path: ['negThreshold'],
