@@ -448,7 +448,7 @@ describe('API basics (fs store)', () => {
     }
   });
 
-  it('cancels a queued job (BullMQ job removed), then deletes it once finished', async () => {
+  it('cancels a queued job (BullMQ job removed); a repeated cancel answers the same; purge deletes it', async () => {
     const res = await call(api, 'POST', '/v1/jobs', { json: { audio: { url: 'https://example.com/cancel.wav' } } });
     const id = res.json.id as string;
     expect(await api.queue.getJob(id)).toBeDefined();
@@ -460,9 +460,29 @@ describe('API basics (fs store)', () => {
     expect((await call(api, 'GET', `/v1/jobs/${id}`)).json.status).toBe('canceled');
     const result = await call(api, 'GET', `/v1/jobs/${id}/result`);
     expectProblem(result, 404, 'RESULT_NOT_AVAILABLE');
-    const deleted = await call(api, 'DELETE', `/v1/jobs/${id}`);
+    // A client retrying its cancel gets the first answer again, and keeps its job.
+    const again = await call(api, 'DELETE', `/v1/jobs/${id}`);
+    expect(again.status).toBe(202);
+    expect(again.json).toEqual(canceled.json);
+    expect((await call(api, 'GET', `/v1/jobs/${id}`)).json.status).toBe('canceled');
+    expectProblem(await call(api, 'DELETE', `/v1/jobs/${id}?purge=maybe`), 400, 'VALIDATION_FAILED');
+    const deleted = await call(api, 'DELETE', `/v1/jobs/${id}?purge=true`);
     expect(deleted.status).toBe(204);
     expectProblem(await call(api, 'GET', `/v1/jobs/${id}`), 404, 'NOT_FOUND');
+    expectProblem(await call(api, 'DELETE', `/v1/jobs/${id}?purge=true`), 404, 'NOT_FOUND');
+  });
+
+  it('refuses to purge a running job and to cancel a finished one', async () => {
+    const res = await call(api, 'POST', '/v1/jobs', { json: { audio: { url: 'https://example.com/running.wav' } } });
+    const id = res.json.id as string;
+    const purge = await call(api, 'DELETE', `/v1/jobs/${id}?purge=true`);
+    expectProblem(purge, 409, 'JOB_NOT_FINISHED');
+    expect((await api.jobs.get(id))?.status).toBe('queued');
+    await completeJob(api, { id });
+    const cancel = await call(api, 'DELETE', `/v1/jobs/${id}`);
+    expectProblem(cancel, 409, 'JOB_ALREADY_FINISHED');
+    expect(cancel.json.details).toEqual({ status: 'completed' });
+    expect((await api.jobs.get(id))?.status).toBe('completed');
   });
 
   it('cancels a processing job by marking it canceled', async () => {
@@ -747,8 +767,8 @@ describe.each(['fs', 's3'] as const)('uploads and deletion with the %s store', (
       expect(await fixture.store.head(audio)).not.toBeNull();
       expect(await fixture.store.head(resultKey('t1', id, 'json'))).not.toBeNull();
 
-      expectProblem(await call(api, 'DELETE', `/v1/jobs/${id}`, { headers: AUTH_T2 }), 404, 'NOT_FOUND');
-      const res = await call(api, 'DELETE', `/v1/jobs/${id}`);
+      expectProblem(await call(api, 'DELETE', `/v1/jobs/${id}?purge=true`, { headers: AUTH_T2 }), 404, 'NOT_FOUND');
+      const res = await call(api, 'DELETE', `/v1/jobs/${id}?purge=true`);
       expect(res.status).toBe(204);
       expect(res.text).toBe('');
       expect(await fixture.store.head(audio)).toBeNull();

@@ -9,6 +9,7 @@ import { createAuthenticator } from './middleware/auth.js';
 import { createApiMetrics } from './middleware/metrics.js';
 import { notFoundHandler, problemHandler } from './middleware/problem.js';
 import { requestLogger } from './middleware/request-logger.js';
+import { requireRedis } from './middleware/require-redis.js';
 import { createHealthRouter } from './routes/health.js';
 import { createJobsRouter } from './routes/jobs.js';
 import { createUploadPutHandler, createUploadsRouter } from './routes/uploads.js';
@@ -30,8 +31,9 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(createHealthRouter({ redis: deps.redis, store: deps.store, registry: metrics.registry, ...(deps.isDraining ? { isDraining: deps.isDraining } : {}) }));
   // Authorized by the upload's own token (like a presigned URL) or an API key: before the key check.
-  app.put('/v1/uploads/:uploadId', createUploadPutHandler(ctx, auth));
-  app.use('/v1', auth.require);
+  const redisUp = requireRedis(deps.redis);
+  app.put('/v1/uploads/:uploadId', redisUp, createUploadPutHandler(ctx, auth));
+  app.use('/v1', auth.require, redisUp);
   app.use(createJobsRouter(ctx, metrics));
   app.use(createUploadsRouter(ctx));
 

@@ -3,7 +3,10 @@
  * The API process: reads the configuration from the environment (config/service-config.ts and
  * config/http-config.ts), wires Redis, the blob store, the job store and the transcription queue
  * into createApp, runs the webhook delivery worker in-process unless EARSHOT_API_WEBHOOK_WORKER=false
- * (then run it elsewhere), and listens on EARSHOT_HOST:EARSHOT_PORT.
+ * (then run webhooks.ts as its own process), and listens on EARSHOT_HOST:EARSHOT_PORT.
+ *
+ * Redis fails fast (runtime/fail-fast-redis.ts): while it is away, requests that need it answer
+ * 503 QUEUE_UNAVAILABLE at once instead of waiting for a reconnect; the client reconnects by itself.
  *
  * SIGTERM/SIGINT: /readyz turns 503, the server stops accepting connections and finishes the
  * requests in flight, then the webhook worker, the queue, the store and Redis are released (in
@@ -11,7 +14,6 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { processEnv } from '@earshot/core/config/env';
 import { loadHttpConfig, type ApiKey, type HttpConfig } from '@earshot/core/config/http-config';
@@ -21,17 +23,12 @@ import { JobStore } from '@earshot/core/jobs/job-store';
 import { createTranscriptionQueue } from '@earshot/core/queue/transcription-queue';
 import { createBlobStore } from '@earshot/core/storage/create-blob-store';
 import { S3BlobStore } from '@earshot/core/storage/s3-blob-store';
-import { createRedisWebhookAttemptsStore, type WebhookAttemptsStore } from '@earshot/core/webhooks/attempts-store';
-import { createWebhookWorker } from '@earshot/core/webhooks/delivery-queue';
 import { createApp } from './app.js';
 import { blobStoreConfigOf } from '@earshot/core/config/blob-store-config';
-import { devApiKey, devWebhookSecret } from './runtime/dev-credentials.js';
-import { createReleasers, type Releasers } from './runtime/releasers.js';
-
-/** Where webhook attempts are kept; the worker app must use the same prefix. */
-function webhookAttemptsPrefix(service: ServiceConfig): string {
-  return `${service.keyPrefix}webhook-attempts:`;
-}
+import { devApiKey } from './runtime/dev-credentials.js';
+import { createFailFastRedis, waitForRedis } from './runtime/fail-fast-redis.js';
+import { createReleasers } from './runtime/releasers.js';
+import { closeRedis, startWebhookDeliverer, webhookAttemptsStoreOf } from './runtime/webhook-deliverer.js';
 
 async function resolveApiKeys(http: HttpConfig, service: ServiceConfig, logger: Logger): Promise<ApiKey[]> {
   if (http.apiKeys && http.apiKeys.length > 0) return http.apiKeys;
@@ -43,49 +40,6 @@ async function resolveApiKeys(http: HttpConfig, service: ServiceConfig, logger: 
       `  set EARSHOT_API_KEYS=<key>:<tenant>[,…] in production\n\n`,
   );
   return [{ key: dev.key, tenant: dev.tenant }];
-}
-
-function startWebhookWorker(
-  service: ServiceConfig,
-  http: HttpConfig,
-  attemptsStore: WebhookAttemptsStore,
-  logger: Logger,
-  releasers: Releasers,
-): Promise<void> {
-  return (async () => {
-    let secrets = service.webhookSecrets ?? [];
-    if (secrets.length === 0) {
-      const dev = await devWebhookSecret(service.dataDir);
-      logger.warn({ file: dev.file }, `EARSHOT_WEBHOOK_SECRETS is not set: webhooks are signed with the development secret in ${dev.file}`);
-      process.stderr.write(`  Earshot development webhook secret: ${dev.secret}\n  (saved in ${dev.file})\n\n`);
-      secrets = [dev.secret];
-    }
-    // A worker's connection must retry forever (maxRetriesPerRequest: null); BullMQ duplicates it for blocking calls.
-    const connection = new Redis(service.redisUrl, { maxRetriesPerRequest: null });
-    connection.on('error', (err) => logger.warn({ err }, 'webhook worker redis error'));
-    releasers.push('webhook worker redis', () => closeRedis(connection));
-    const worker = createWebhookWorker({
-      connection,
-      queueName: service.webhookQueueName,
-      prefix: service.queuePrefix,
-      secrets,
-      concurrency: http.webhookConcurrency,
-      allowPrivateNetwork: service.allowPrivateNetwork,
-      attemptsStore,
-      logger,
-    });
-    releasers.push('webhook worker', () => worker.close());
-    logger.info({ queue: service.webhookQueueName, concurrency: http.webhookConcurrency }, 'webhook delivery worker started');
-  })();
-}
-
-/** QUIT when connected (replies in flight are delivered); otherwise stop reconnecting at once. */
-async function closeRedis(redis: Redis): Promise<void> {
-  if (redis.status !== 'ready') {
-    redis.disconnect();
-    return;
-  }
-  await redis.quit().catch(() => redis.disconnect());
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -138,9 +92,10 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   try {
-    const redis = new Redis(service.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 5000 });
+    const redis = createFailFastRedis(service.redisUrl);
     redis.on('error', (err) => logger.warn({ err }, 'redis error'));
     releasers.push('redis', () => closeRedis(redis));
+    await waitForRedis(redis, logger);
 
     const store = createBlobStore(blobStoreConfigOf(service));
     if (store instanceof S3BlobStore) {
@@ -153,10 +108,13 @@ async function main(): Promise<void> {
     const queue = createTranscriptionQueue({ connection: redis, name: service.queueName, prefix: service.queuePrefix });
     queue.on('error', (err) => logger.warn({ err }, 'transcription queue error'));
     releasers.push('transcription queue', () => queue.close());
-    const webhookAttempts = createRedisWebhookAttemptsStore({ redis, keyPrefix: webhookAttemptsPrefix(service) });
+    const webhookAttempts = webhookAttemptsStoreOf(redis, service);
 
-    if (http.webhookWorker) await startWebhookWorker(service, http, webhookAttempts, logger, releasers);
-    else logger.info('webhook delivery worker disabled (EARSHOT_API_WEBHOOK_WORKER=false): run it in another process');
+    if (http.webhookWorker) {
+      await startWebhookDeliverer({ service, concurrency: http.webhookConcurrency, attemptsStore: webhookAttempts, logger, releasers });
+    } else {
+      logger.info('webhook delivery worker disabled (EARSHOT_API_WEBHOOK_WORKER=false): run `node apps/api/dist/webhooks.js` (earshot-webhooks)');
+    }
 
     const apiKeys = await resolveApiKeys(http, service, logger);
     const app = createApp({

@@ -15,6 +15,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+const COUNTS_TIMEOUT_MS = 1000;
 export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'] as const;
 
 export interface ApiMetrics {
@@ -44,7 +45,12 @@ export function createApiMetrics(queue: Queue, logger: Logger): ApiMetrics {
     async collect() {
       this.reset();
       try {
-        const counts = await queue.getJobCounts(...QUEUE_STATES);
+        // BullMQ waits for a reconnect rather than failing: a scrape must not hang on it.
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer from Redis within ${COUNTS_TIMEOUT_MS} ms`)), COUNTS_TIMEOUT_MS);
+        });
+        const counts = await Promise.race([queue.getJobCounts(...QUEUE_STATES), timeout]).finally(() => clearTimeout(timer));
         for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
       } catch (err) {
         // No value is better than a wrong one: the series disappears while Redis is unreachable.

@@ -78,7 +78,8 @@ function fromBodyParser(err: unknown): AppError | null {
 function fromRedis(err: unknown): AppError | null {
   if (!(err instanceof Error)) return null;
   const code = (err as { code?: unknown }).code;
-  if (err.name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable/.test(err.message) || code === 'ECONNREFUSED') {
+  // `Command timed out`: the commandTimeout of runtime/fail-fast-redis.ts (Redis connected but not answering).
+  if (err.name === 'MaxRetriesPerRequestError' || /Connection is closed|Stream isn't writeable|Command timed out/.test(err.message) || code === 'ECONNREFUSED') {
     return new AppError('QUEUE_UNAVAILABLE', 'Redis is unreachable', { cause: err });
   }
   return null;
@@ -110,6 +111,7 @@ export function toProblem(error: AppError, req: Request): Problem {
 function genericDetail(code: ErrorCode): string {
   switch (code) {
     case 'STORAGE_ERROR':
+    case 'STORAGE_UNAVAILABLE':
       return 'storage is unavailable; retry later';
     case 'QUEUE_UNAVAILABLE':
       return 'the job queue is unavailable; retry later';
@@ -134,7 +136,9 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const error = isAppError(err) ? err : (fromBodyParser(err) ?? fromRedis(err) ?? new AppError('INTERNAL', 'unexpected error', { cause: err }));
     const log = req.log ?? logger;
-    if (error.httpStatus >= 500) log.error({ err, code: error.code }, 'request failed');
+    // An outage of a backend is expected (and logged by its client): one warn line, no stack.
+    if (error.code === 'QUEUE_UNAVAILABLE' || error.code === 'STORAGE_UNAVAILABLE') log.warn({ code: error.code, detail: error.message }, 'request failed: backend unavailable');
+    else if (error.httpStatus >= 500) log.error({ err, code: error.code }, 'request failed');
     else log.debug({ code: error.code, detail: error.message }, 'request rejected');
     if (res.headersSent) {
       // A streamed answer broke off half way: all we can do is cut the connection.

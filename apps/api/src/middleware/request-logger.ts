@@ -27,6 +27,10 @@ export function requestLogger(logger: Logger): RequestHandler {
       return id;
     },
     customLogLevel(_req, res, err) {
+      // The client hung up before the answer was complete (a download closed early): its choice, not our fault.
+      if (err && !res.writableFinished) return 'info';
+      // A backend outage answers 503 on every request; the outage itself is logged once per reconnect attempt.
+      if (res.statusCode === 503) return 'warn';
       if (err || res.statusCode >= 500) return 'error';
       return 'info';
     },

@@ -3,7 +3,8 @@
  *   POST   /v1/jobs                     create (routes/create-job.ts)
  *   GET    /v1/jobs?status=&limit=&cursor=   list, newest first: { data, nextCursor }
  *   GET    /v1/jobs/:id                 the job resource
- *   DELETE /v1/jobs/:id                 cancel (202 + resource) or delete (204), see jobs/cancel-or-delete.ts
+ *   DELETE /v1/jobs/:id                 cancel (202 + resource; idempotent), see jobs/cancel-or-purge.ts
+ *   DELETE /v1/jobs/:id?purge=true      delete a finished job with its audio and results (204)
  *   GET    /v1/jobs/:id/result?format=json|rich|txt|srt|vtt   the transcript
  *   GET    /v1/jobs/:id/webhooks        webhook delivery attempts: { data }
  */
@@ -18,7 +19,7 @@ import type { AppContext } from '../app-context.js';
 import { tenantOf } from '../middleware/auth.js';
 import type { ApiMetrics } from '../middleware/metrics.js';
 import { parseOrThrow } from '../middleware/problem.js';
-import { cancelOrDelete } from '../jobs/cancel-or-delete.js';
+import { cancelJob, purgeJob } from '../jobs/cancel-or-purge.js';
 import { baseUrlOf, toJobResource } from '../jobs/job-resource.js';
 import { createJobHandlers } from './create-job.js';
 
@@ -31,6 +32,8 @@ const ListQuerySchema = z
     cursor: z.string().min(1).max(4096).optional(),
   })
   .strict();
+
+const DeleteQuerySchema = z.object({ purge: z.stringbool().default(false) }).strict();
 
 const ResultQuerySchema = z.object({ format: z.enum(TRANSCRIPT_FORMATS).default('json') }).strict();
 
@@ -71,9 +74,14 @@ export function createJobsRouter(ctx: AppContext, metrics: ApiMetrics): Router {
   });
 
   router.delete('/v1/jobs/:id', async (req, res) => {
-    const outcome = await cancelOrDelete({ jobs, queue: ctx.queue, store, logger: req.log }, req.params.id, tenantOf(res));
-    if (outcome.kind === 'deleted') res.status(204).end();
-    else res.status(202).json(toJobResource(outcome.job, baseUrl));
+    const { purge } = parseOrThrow(DeleteQuerySchema, req.query, 'query');
+    const deps = { jobs, queue: ctx.queue, store, logger: req.log };
+    if (purge) {
+      await purgeJob(deps, req.params.id, tenantOf(res));
+      res.status(204).end();
+    } else {
+      res.status(202).json(toJobResource(await cancelJob(deps, req.params.id, tenantOf(res)), baseUrl));
+    }
   });
 
   router.get('/v1/jobs/:id/result', async (req, res) => {
@@ -108,7 +116,17 @@ export function createJobsRouter(ctx: AppContext, metrics: ApiMetrics): Router {
       const stored = head.contentType && head.contentType !== 'application/octet-stream' ? head.contentType : file.contentType;
       res.status(200).setHeader('Content-Type', stored);
       res.setHeader('Content-Length', String(head.size));
-      await pipeline(await store.getStream(key), res);
+      try {
+        await pipeline(await store.getStream(key), res);
+      } catch (err) {
+        // The client closed the download early (the answer side closed before the end): not an
+        // error of ours. A failing store stream rejects with its own error instead.
+        if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+          res.req.log.info({ jobId: job.id, format }, 'client closed the result download early');
+          return;
+        }
+        throw err;
+      }
       return;
     }
     const jsonKey = keys.json;

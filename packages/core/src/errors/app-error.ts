@@ -26,11 +26,14 @@ export const ERROR_CODES = {
   CONFLICT: { httpStatus: 409, retryable: false },
   IDEMPOTENCY_KEY_REUSED: { httpStatus: 409, retryable: false },
   JOB_NOT_FINISHED: { httpStatus: 409, retryable: false },
+  JOB_ALREADY_FINISHED: { httpStatus: 409, retryable: false },
   RESULT_NOT_AVAILABLE: { httpStatus: 404, retryable: false },
   PAYLOAD_TOO_LARGE: { httpStatus: 413, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, retryable: false },
   // infrastructure
   STORAGE_ERROR: { httpStatus: 503, retryable: true },
+  /** The storage backend cannot be reached (connection refused or reset, timeout, 5xx). */
+  STORAGE_UNAVAILABLE: { httpStatus: 503, retryable: true },
   SOURCE_FETCH_FAILED: { httpStatus: 422, retryable: true },
   SOURCE_NOT_FOUND: { httpStatus: 422, retryable: false },
   QUEUE_UNAVAILABLE: { httpStatus: 503, retryable: true },

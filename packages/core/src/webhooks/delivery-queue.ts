@@ -128,6 +128,10 @@ export interface WebhookWorkerOptions extends WebhookQueueLocation {
   maxRetryAfterMs?: number;
   /** Parallel deliveries per worker; they are I/O bound. @defaultValue 10 */
   concurrency?: number;
+  /** BullMQ lock of a delivery in progress; a dead worker's delivery is retried after it expires. @defaultValue 30000 */
+  lockDurationMs?: number;
+  /** How often this worker looks for deliveries whose lock expired. @defaultValue 30000 */
+  stalledIntervalMs?: number;
   attemptsStore: WebhookAttemptsStore;
   logger: Logger;
   /** Deliver to receivers on loopback/private addresses (development, tests). @defaultValue false */
@@ -225,6 +229,8 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     connection: options.connection,
     ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
     concurrency: options.concurrency ?? 10,
+    ...(options.lockDurationMs === undefined ? {} : { lockDuration: options.lockDurationMs }),
+    ...(options.stalledIntervalMs === undefined ? {} : { stalledInterval: options.stalledIntervalMs }),
     settings: {
       // BullMQ calls this with the number of attempts made so far, including the one that just failed.
       backoffStrategy: (attemptsMade, _type, err, job) => {

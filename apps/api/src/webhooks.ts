@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * The webhook delivery process (`earshot-webhooks`): the same deliverer the API runs in-process,
+ * on its own, for deployments that set EARSHOT_API_WEBHOOK_WORKER=false on the API (to scale or
+ * restart deliveries apart from the API). It reads the service configuration (Redis, queue names,
+ * secrets, EARSHOT_WEBHOOK_TIMEOUT_MS, EARSHOT_WEBHOOK_SCHEDULE_MS) and EARSHOT_WEBHOOK_CONCURRENCY.
+ *
+ * SIGTERM/SIGINT: stops fetching deliveries, waits for the attempts in flight (each bounded by
+ * the attempt timeout), closes Redis. A second signal, or EARSHOT_SHUTDOWN_TIMEOUT_MS, exits at
+ * once; an attempt cut off that way is retried by another deliverer with the same webhook-id.
+ */
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { processEnv } from '@earshot/core/config/env';
+import { loadHttpConfig } from '@earshot/core/config/http-config';
+import { loadServiceConfig } from '@earshot/core/config/service-config';
+import { isAppError } from '@earshot/core/errors/app-error';
+import { createReleasers } from './runtime/releasers.js';
+import { closeRedis, startWebhookDeliverer, webhookAttemptsStoreOf } from './runtime/webhook-deliverer.js';
+
+async function main(): Promise<void> {
+  const env = processEnv();
+  const service = loadServiceConfig(env);
+  const http = loadHttpConfig(env);
+  const logger = pino({ level: http.logLevel, base: { app: 'earshot-webhooks', pid: process.pid } });
+  const releasers = createReleasers(logger);
+
+  let stopping = false;
+  const shutdown = async (reason: string): Promise<void> => {
+    if (stopping) {
+      logger.warn({ reason }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ reason }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ timeoutMs: http.shutdownTimeoutMs }, 'shutdown timed out: exiting');
+      process.exit(1);
+    }, http.shutdownTimeoutMs).unref();
+    const ok = await releasers.releaseAll();
+    logger.info('stopped');
+    process.exit(ok ? 0 : 1);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    // Attempt bookkeeping; ioredis' defaults (queue while reconnecting) suit a background worker.
+    const redis = new Redis(service.redisUrl, { maxRetriesPerRequest: 3 });
+    redis.on('error', (err) => logger.warn({ err }, 'redis error'));
+    releasers.push('redis', () => closeRedis(redis));
+    await startWebhookDeliverer({
+      service,
+      concurrency: http.webhookConcurrency,
+      attemptsStore: webhookAttemptsStoreOf(redis, service),
+      logger,
+      releasers,
+    });
+  } catch (err) {
+    await releasers.releaseAll().catch(() => undefined);
+    throw err;
+  }
+}
+
+main().catch((err: unknown) => {
+  const message = isAppError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  process.stderr.write(`earshot-webhooks failed to start: ${message}\n`);
+  process.exit(1);
+});
