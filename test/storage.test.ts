@@ -5,6 +5,7 @@
  * (S3) or directory (fs) and removes it afterwards.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -306,6 +307,54 @@ describe('S3BlobStore (real S3 server)', () => {
       expect([err.code, err.details?.reason]).toEqual(['STORAGE_ERROR', 'NoSuchBucket']);
     } finally {
       other.destroy();
+    }
+  });
+});
+
+describe('S3BlobStore when the server is away', () => {
+  /** A TCP server on loopback; `answer: false` accepts connections and never says a word (a frozen server). */
+  async function tcpServer(): Promise<{ server: Server; port: number; sockets: Socket[] }> {
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (typeof address !== 'object' || address === null) throw new Error('no address');
+    return { server, port: address.port, sockets };
+  }
+
+  function storeAt(port: number): S3BlobStore {
+    return new S3BlobStore({ bucket: 'earshot-away', endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', accessKeyId: 'k', secretAccessKey: 's', operationTimeoutMs: 800 });
+  }
+
+  it('fails with STORAGE_UNAVAILABLE (retryable) at once when nothing listens', async () => {
+    const { server, port } = await tcpServer();
+    await new Promise<void>((resolve) => server.close(() => resolve())); // the port is now closed
+    const store = storeAt(port);
+    try {
+      for (const op of [() => store.head('a'), () => store.getStream('a'), () => store.delete('a'), () => store.put('a', Buffer.from('x')), () => store.check()]) {
+        const started = performance.now();
+        const err = await appErrorOf(op());
+        expect([err.code, err.retryable, err.httpStatus]).toEqual(['STORAGE_UNAVAILABLE', true, 503]);
+        expect(performance.now() - started).toBeLessThan(2000);
+      }
+    } finally {
+      store.destroy();
+    }
+  });
+
+  it('fails with STORAGE_UNAVAILABLE after operationTimeoutMs when the server accepts but never answers', async () => {
+    const { server, port, sockets } = await tcpServer();
+    const store = storeAt(port);
+    try {
+      for (const op of [() => store.head('a'), () => store.getStream('a'), () => store.check()]) {
+        const err = await appErrorOf(op());
+        expect([err.code, err.details?.reason]).toEqual(['STORAGE_UNAVAILABLE', 'TimeoutError']);
+      }
+      expect(sockets.length).toBeGreaterThan(0); // the requests did reach the silent server
+    } finally {
+      store.destroy();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });

@@ -54,7 +54,7 @@ export function createHealthRouter(deps: HealthDeps): Router {
     const [redis, storage] = await Promise.all([withTimeout(deps.redis.ping(), timeoutMs), withTimeout(deps.store.check(), timeoutMs)]);
     const checks = { redis, storage };
     if (redis !== 'ok' || storage !== 'ok') {
-      const code = redis !== 'ok' ? 'QUEUE_UNAVAILABLE' : 'STORAGE_ERROR';
+      const code = redis !== 'ok' ? 'QUEUE_UNAVAILABLE' : 'STORAGE_UNAVAILABLE';
       sendProblem(res, req, new AppError(code, 'not ready', { httpStatus: 503 }), { checks });
       return;
     }

@@ -16,6 +16,8 @@ import type { Readable } from 'node:stream';
  * - a missing key is `NOT_FOUND` (404, not retryable). `SOURCE_NOT_FOUND` is kept for objects a
  *   user named themselves (an `s3://` URI in a job), see `S3BlobStore.getExternalStream`.
  * - invalid key, metadata, range or options: `VALIDATION_FAILED` (an unsatisfiable range has httpStatus 416).
+ * - the backend cannot be reached, does not answer in time or answers 5xx: `STORAGE_UNAVAILABLE`
+ *   (503, retryable).
  * - everything else the backend does wrong: `STORAGE_ERROR`, retryable unless it is a configuration
  *   problem (wrong credentials, access denied, missing bucket), which `details.reason` names.
  */

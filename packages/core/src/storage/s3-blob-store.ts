@@ -59,8 +59,10 @@ export interface S3BlobStoreOptions {
   uploadQueueSize?: number;
   /** Attempts per request, including the first (the SDK retries transient errors). @defaultValue 3 */
   maxAttempts?: number;
-  /** @defaultValue 5000 */
+  /** Time to connect to the server; a server that is down should fail requests quickly. @defaultValue 1000 */
   connectionTimeoutMs?: number;
+  /** Deadline for the answer of a quick request (head, delete, list, the start of a get), retries included. @defaultValue 3000 */
+  operationTimeoutMs?: number;
   /** A socket idle for this long is closed (also while a reader pauses a download). @defaultValue 120000 */
   socketTimeoutMs?: number;
 }
@@ -82,6 +84,7 @@ export class S3BlobStore implements BlobStore {
   private readonly region: string;
   private readonly partSizeBytes: number;
   private readonly uploadQueueSize: number;
+  private readonly operationTimeoutMs: number;
 
   constructor(options: S3BlobStoreOptions) {
     this.bucket = options.bucket;
@@ -89,6 +92,7 @@ export class S3BlobStore implements BlobStore {
     this.prefix = validatePrefix(options.prefix ?? '');
     this.partSizeBytes = options.partSizeBytes ?? 8 * MIB;
     this.uploadQueueSize = options.uploadQueueSize ?? 2;
+    this.operationTimeoutMs = options.operationTimeoutMs ?? 3000;
     if (this.partSizeBytes < 5 * MIB) throw new AppError('INVALID_OPTIONS', 'S3 partSizeBytes must be at least 5 MiB');
     if ((options.accessKeyId === undefined) !== (options.secretAccessKey === undefined)) {
       throw new AppError('INVALID_OPTIONS', 'set both S3 accessKeyId and secretAccessKey, or neither');
@@ -100,7 +104,7 @@ export class S3BlobStore implements BlobStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: options.maxAttempts ?? 3,
       requestHandler: {
-        connectionTimeout: options.connectionTimeoutMs ?? 5000,
+        connectionTimeout: options.connectionTimeoutMs ?? 1000,
         socketTimeout: options.socketTimeoutMs ?? 120_000,
       },
     };
@@ -112,6 +116,12 @@ export class S3BlobStore implements BlobStore {
     this.description = `s3://${this.bucket}/${this.prefix}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
   }
 
+  /**
+   * A stream body is listened to before the first await (uploadStream's first line), so it may
+   * fail at any time after the call: its error fails the put as it is, and nothing is stored (a
+   * multipart upload is aborted). Keep it that way. Invalid options reject the put without
+   * reading the body: a stream that fails before or without being read is the caller's to handle.
+   */
   async put(key: string, body: Uint8Array | Readable, opts: PutOptions = {}): Promise<PutResult> {
     const fullKey = this.fullKey(key);
     const metadata = validateMetadata(opts.metadata);
@@ -141,8 +151,11 @@ export class S3BlobStore implements BlobStore {
     const fullKey = this.fullKey(key);
     if (range) validateRange(range);
     try {
-      const out = await this.client.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: fullKey, Range: range ? `bytes=${range.start}-${range.end ?? ''}` : undefined }),
+      const out = await this.quick((abortSignal) =>
+        this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: fullKey, Range: range ? `bytes=${range.start}-${range.end ?? ''}` : undefined }),
+          { abortSignal },
+        ),
       );
       return asReadable(out.Body);
     } catch (err) {
@@ -155,7 +168,7 @@ export class S3BlobStore implements BlobStore {
   async getBytes(key: string): Promise<Uint8Array> {
     const fullKey = this.fullKey(key);
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: fullKey }));
+      const out = await this.quick((abortSignal) => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: fullKey }), { abortSignal }));
       if (!out.Body) throw new Error('GetObject returned no body');
       return await out.Body.transformToByteArray();
     } catch (err) {
@@ -167,7 +180,7 @@ export class S3BlobStore implements BlobStore {
   async head(key: string): Promise<BlobHead | null> {
     const fullKey = this.fullKey(key);
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: fullKey }));
+      const out = await this.quick((abortSignal) => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: fullKey }), { abortSignal }));
       return { size: out.ContentLength ?? 0, contentType: out.ContentType, metadata: out.Metadata ?? {} };
     } catch (err) {
       if (isS3NotFound(err)) return null;
@@ -178,7 +191,7 @@ export class S3BlobStore implements BlobStore {
   async delete(key: string): Promise<void> {
     const fullKey = this.fullKey(key);
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: fullKey }));
+      await this.quick((abortSignal) => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: fullKey }), { abortSignal }));
     } catch (err) {
       throw s3StorageError(err, 'delete', this.bucket, fullKey);
     }
@@ -193,11 +206,14 @@ export class S3BlobStore implements BlobStore {
       const page = await this.list(prefix, { limit: 1000 });
       if (page.keys.length === 0) return deleted;
       try {
-        const out = await this.client.send(
-          new DeleteObjectsCommand({
-            Bucket: this.bucket,
-            Delete: { Objects: page.keys.map((k) => ({ Key: this.prefix + k })), Quiet: true },
-          }),
+        const out = await this.quick((abortSignal) =>
+          this.client.send(
+            new DeleteObjectsCommand({
+              Bucket: this.bucket,
+              Delete: { Objects: page.keys.map((k) => ({ Key: this.prefix + k })), Quiet: true },
+            }),
+            { abortSignal },
+          ),
         );
         const failed = out.Errors ?? [];
         if (failed.length > 0) {
@@ -216,13 +232,16 @@ export class S3BlobStore implements BlobStore {
     validatePrefix(prefix);
     const limit = validateListLimit(opts.limit);
     try {
-      const out = await this.client.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: this.prefix + prefix,
-          MaxKeys: limit,
-          ContinuationToken: opts.cursor,
-        }),
+      const out = await this.quick((abortSignal) =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.prefix + prefix,
+            MaxKeys: limit,
+            ContinuationToken: opts.cursor,
+          }),
+          { abortSignal },
+        ),
       );
       const keys = (out.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key.slice(this.prefix.length)]));
       return { keys, nextCursor: out.IsTruncated && out.NextContinuationToken ? out.NextContinuationToken : null };
@@ -245,7 +264,7 @@ export class S3BlobStore implements BlobStore {
 
   async check(): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await this.quick((abortSignal) => this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal }));
     } catch (err) {
       const info = s3ErrorInfo(err);
       if (info.httpStatus === 404) {
@@ -300,6 +319,30 @@ export class S3BlobStore implements BlobStore {
     this.client.destroy();
   }
 
+  /**
+   * Runs a request that should answer quickly (metadata, deletes, the start of a download) with a
+   * deadline of operationTimeoutMs for its answer (retries included), so a server that accepts
+   * connections but does not answer fails the call with STORAGE_UNAVAILABLE instead of holding it
+   * for the socket timeout. The deadline ends with the answer: a download's body may take longer.
+   */
+  private async quick<T>(request: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new Error(`no answer within ${this.operationTimeoutMs} ms`)), this.operationTimeoutMs);
+    try {
+      return await request(deadline.signal);
+    } catch (err) {
+      if (deadline.signal.aborted) {
+        throw new AppError('STORAGE_UNAVAILABLE', `S3 did not answer within ${this.operationTimeoutMs} ms`, {
+          cause: err,
+          details: { bucket: this.bucket, reason: 'TimeoutError' },
+        });
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private fullKey(key: string): string {
     return this.prefix + validateKey(key);
   }
@@ -309,6 +352,7 @@ export class S3BlobStore implements BlobStore {
     body: Readable,
     params: { Bucket: string; Key: string; ContentType: string; Metadata: Record<string, string> },
   ): Promise<number> {
+    // Synchronously, before any await: see put.
     const sourceError = watchSourceError(body);
     const counter = byteCounter();
     const piping = pipeline(body, counter.stream).catch(() => undefined); // failures surface via the upload

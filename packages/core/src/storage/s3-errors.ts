@@ -46,10 +46,33 @@ export function isS3ConfigProblem(info: S3ErrorInfo): boolean {
   return CONFIG_REASONS.has(info.reason) || info.httpStatus === 401 || info.httpStatus === 403;
 }
 
-/** A backend failure of one of the store's own operations: STORAGE_ERROR. */
+/** Socket-level failures: the server is down, unreachable or not answering. */
+const UNREACHABLE_REASONS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'TimeoutError',
+  'RequestTimeout',
+  'AbortError',
+]);
+
+/** True when the server could not be reached or answered 5xx (down, overloaded, restarting). */
+export function isS3Unavailable(info: S3ErrorInfo): boolean {
+  return UNREACHABLE_REASONS.has(info.reason) || (info.httpStatus !== undefined && info.httpStatus >= 500);
+}
+
+/**
+ * A backend failure of one of the store's own operations: STORAGE_UNAVAILABLE when the server
+ * cannot be reached or answers 5xx (503 to API clients, retried by workers), else STORAGE_ERROR.
+ */
 export function s3StorageError(err: unknown, op: string, bucket: string, key?: string): AppError {
   if (err instanceof AppError) return err;
-  return wrap('STORAGE_ERROR', err, op, bucket, key);
+  return wrap(isS3Unavailable(s3ErrorInfo(err)) ? 'STORAGE_UNAVAILABLE' : 'STORAGE_ERROR', err, op, bucket, key);
 }
 
 /** A failure reading an object the user named (`s3://` source): SOURCE_NOT_FOUND or SOURCE_FETCH_FAILED. */
