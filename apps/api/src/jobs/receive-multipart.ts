@@ -6,14 +6,21 @@
  *
  * On any failure the stored object (if any) is deleted, the rest of the request body is drained
  * and the error is thrown: PAYLOAD_TOO_LARGE for an oversize file or field, VALIDATION_FAILED for
- * malformed or incomplete multipart bodies, or whatever the store threw.
+ * malformed or incomplete multipart bodies (or a client that hung up), or whatever the store threw.
+ *
+ * Every stream here has an error listener from the moment it exists (the request: see
+ * `feedRequestBody`; the parser, each file part and the limiter: below), because any of them can
+ * fail at any time: busboy fails the current file part as soon as the body ends early, which may
+ * be before the store's put has started reading the limiter.
  */
 import type { Request } from 'express';
+import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { Logger } from 'pino';
 import { AppError } from '@earshot/core/errors/app-error';
 import type { BlobStore } from '@earshot/core/storage/blob-store';
 import { HashingLimiter, cleanFilename } from '../uploads/hashing-limiter.js';
+import { feedRequestBody, type BodyFeed } from '../uploads/request-body.js';
 
 export interface ReceivedFile {
   key: string;
@@ -41,12 +48,22 @@ export interface ReceiveOptions {
 
 /** Name of the part holding the audio. */
 export const FILE_FIELD = 'file';
-const MAX_FIELD_BYTES = 64 * 1024;
-const MAX_FIELDS = 50;
+export const MAX_FIELD_BYTES = 64 * 1024;
+export const MAX_FIELDS = 50;
 const CONTENT_TYPE = /^[A-Za-z0-9!#$&^_.+-]{1,64}\/[A-Za-z0-9!#$&^_.+-]{1,64}$/;
 
 function invalid(message: string): AppError {
   return new AppError('VALIDATION_FAILED', message, { details: { errors: [{ path: '', message }] } });
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** A part we do not keep: read and dropped; its failure (the body ending inside it) is not news. */
+function discard(part: Readable): void {
+  part.on('error', () => undefined);
+  part.resume();
 }
 
 export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<ReceivedMultipart> {
@@ -58,7 +75,7 @@ export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<Re
       limits: { files: 1, fields: MAX_FIELDS, parts: MAX_FIELDS + 1, fieldSize: MAX_FIELD_BYTES, fieldNameSize: 200 },
     });
   } catch (err) {
-    return Promise.reject(invalid(`malformed multipart request: ${err instanceof Error ? err.message : String(err)}`));
+    return Promise.reject(invalid(`malformed multipart request: ${asError(err).message}`));
   }
   const fields = new Map<string, string>();
 
@@ -67,6 +84,7 @@ export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<Re
     let upload: Promise<ReceivedFile> | null = null;
     let limiter: HashingLimiter | null = null;
     let finishing = false;
+    let feed: BodyFeed | null = null;
 
     const finish = async (): Promise<void> => {
       if (finishing) return;
@@ -86,16 +104,18 @@ export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<Re
         return;
       }
       if (file) await opts.store.delete(file.key).catch((err: unknown) => opts.logger.warn({ err, key: file.key }, 'could not delete a rejected upload'));
-      reject(error instanceof AppError ? error : invalid(`the multipart body could not be read: ${error instanceof Error ? error.message : String(error)}`));
+      reject(error instanceof AppError ? error : invalid(`the multipart body could not be read: ${asError(error).message}`));
     };
 
     const fail = (err: unknown): void => {
       if (failure !== null) return;
       failure = err;
-      // Stop parsing, throw the rest of the body away (keeps the connection usable), abort the put.
-      req.unpipe(parser);
-      req.resume();
-      limiter?.destroy(err instanceof Error ? err : new Error(String(err)));
+      // Stop parsing and throw the rest of the body away (keeps the connection usable), abort the put.
+      feed?.stop();
+      limiter?.destroy(asError(err));
+      // Not synchronously: this may run inside one of the parser's own callbacks. Destroying it
+      // ends (with an error) a part it is still emitting, so nothing waits for it.
+      process.nextTick(() => parser.destroy());
       void finish();
     };
 
@@ -112,14 +132,14 @@ export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<Re
 
     parser.on('file', (name, stream, info) => {
       if (failure !== null || name !== FILE_FIELD) {
-        stream.resume();
+        discard(stream);
         if (name !== FILE_FIELD) fail(invalid(`unexpected file part "${name.slice(0, 100)}": send the audio as the "${FILE_FIELD}" part`));
         return;
       }
       try {
         opts.beforeFile?.(fields);
       } catch (err) {
-        stream.resume();
+        discard(stream);
         fail(err);
         return;
       }
@@ -128,8 +148,14 @@ export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<Re
       const key = opts.keyFor(filename);
       const hashing = new HashingLimiter(opts.maxFileBytes);
       limiter = hashing;
-      // A body that ends inside the file part makes busboy fail the part's stream.
-      stream.on('error', (err) => hashing.destroy(err));
+      // Listened to from now on, before the store reads anything: the part fails when the body
+      // ends inside it or the parser is destroyed; the limiter fails by itself only with
+      // PAYLOAD_TOO_LARGE (an AppError). Its other errors come from the store's side (a failed
+      // write destroys the body) and reach us as the put's rejection, classified by the store.
+      stream.on('error', fail);
+      hashing.on('error', (err) => {
+        if (err instanceof AppError) fail(err);
+      });
       stream.pipe(hashing);
       const putting = opts.store
         .put(key, hashing, { contentType })
@@ -141,14 +167,11 @@ export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<Re
     parser.on('filesLimit', () => fail(invalid(`send exactly one file part ("${FILE_FIELD}")`)));
     parser.on('fieldsLimit', () => fail(invalid(`too many multipart fields (at most ${MAX_FIELDS})`)));
     parser.on('partsLimit', () => fail(invalid('too many multipart parts')));
-    parser.on('error', (err) => fail(invalid(`malformed multipart body: ${err instanceof Error ? err.message : String(err)}`)));
+    // Stays attached for the parser's whole life: busboy also emits errors without being destroyed.
+    parser.on('error', (err) => fail(invalid(`malformed multipart body: ${asError(err).message}`)));
     parser.on('close', () => {
       if (failure === null) void finish();
     });
-    // A client that disconnects mid-upload: busboy would wait forever for the rest.
-    req.on('close', () => {
-      if (!req.complete) fail(invalid('the request body ended early (client disconnected)'));
-    });
-    req.pipe(parser);
+    feed = feedRequestBody(req, parser, fail);
   });
 }

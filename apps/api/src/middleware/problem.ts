@@ -54,10 +54,14 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   return parsed.data;
 }
 
-/** Errors thrown by Express' body parsers carry a `type` and a status. */
+/**
+ * Errors thrown by Express' body parsers carry a `type` and a status; those without a known type
+ * (a broken gzip body, a malformed %-escape in the path) still carry a client-error status.
+ */
 function fromBodyParser(err: unknown): AppError | null {
-  if (typeof err !== 'object' || err === null || !('type' in err) || typeof err.type !== 'string') return null;
-  switch (err.type) {
+  if (typeof err !== 'object' || err === null) return null;
+  const type = 'type' in err && typeof err.type === 'string' ? err.type : '';
+  switch (type) {
     case 'entity.parse.failed':
       return new AppError('VALIDATION_FAILED', 'the request body is not valid JSON', { cause: err, details: { errors: [{ path: '', message: 'malformed JSON' }] } });
     case 'entity.too.large':
@@ -67,11 +71,21 @@ function fromBodyParser(err: unknown): AppError | null {
       return new AppError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding or charset (send UTF-8 JSON)', { cause: err });
     case 'request.aborted':
     case 'request.size.invalid':
-    case 'stream.encoding.set':
       return new AppError('VALIDATION_FAILED', 'the request body was incomplete', { cause: err });
     default:
-      return null;
+      return fromClientHttpError(err);
   }
+}
+
+/** An http-errors error (`status` 4xx, `expose`) that nothing above named: its status picks the code. */
+function fromClientHttpError(err: object): AppError | null {
+  const status = 'status' in err && typeof err.status === 'number' ? err.status : 0;
+  if (status < 400 || status > 499 || !('expose' in err) || err.expose !== true) return null;
+  if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'the request body is too large', { cause: err });
+  if (status === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding or charset', { cause: err });
+  // `expose` marks the message as safe to show (zlib's "incorrect header check", "Failed to decode param").
+  const message = 'message' in err && typeof err.message === 'string' ? err.message.slice(0, 200) : 'unreadable request';
+  return new AppError('VALIDATION_FAILED', `the request could not be read: ${message}`, { cause: err, details: { errors: [{ path: '', message }] } });
 }
 
 /** Redis being unreachable (ioredis gave up on a command, or the connection is closed) is a 503, not a bug. */

@@ -5,10 +5,11 @@
  * and `Idempotent-Replayed: true`.
  */
 import { randomUUID } from 'node:crypto';
-import express, { type Request, type RequestHandler, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '@earshot/core/errors/app-error';
 import { audioKey } from '@earshot/core/storage/keys';
 import { tenantOf } from '../middleware/auth.js';
+import { assertJsonFieldsDepth, jsonBody } from '../middleware/json-body.js';
 import { parseOrThrow } from '../middleware/problem.js';
 import type { ApiMetrics } from '../middleware/metrics.js';
 import type { AppContext } from '../app-context.js';
@@ -28,7 +29,7 @@ export function createJobHandlers(ctx: AppContext, metrics: ApiMetrics): Request
   const baseUrl = baseUrlOf(ctx.config.service.publicUrl);
   const jsonSchema = createJobJsonSchema({ allowHttp: ctx.config.http.allowHttpSources });
   const maxUploadBytes = ctx.config.http.maxUploadBytes;
-  const parseJson = express.json({ limit: JSON_BODY_LIMIT, strict: true });
+  const parseJson = jsonBody({ limit: JSON_BODY_LIMIT });
 
   function respond(res: Response, submitted: Submitted, kind: SourceKind): void {
     const location = jobUrl(baseUrl, submitted.job.id);
@@ -74,6 +75,7 @@ export function createJobHandlers(ctx: AppContext, metrics: ApiMetrics): Request
       maxFileBytes: maxUploadBytes,
       keyFor: (filename) => audioKey(tenant, jobId, extensionOf(filename)),
       beforeFile: (fields) => {
+        assertJsonFieldsDepth(fields);
         if (fields.size > 0) parseMultipartOptions(fields);
       },
       logger: req.log,
@@ -87,6 +89,7 @@ export function createJobHandlers(ctx: AppContext, metrics: ApiMetrics): Request
           details: { errors: [{ path: 'file', message: 'missing' }] },
         });
       }
+      assertJsonFieldsDepth(received.fields);
       const { options, metadata } = parseMultipartOptions(received.fields);
       if (file.sizeBytes === 0) throw new AppError('AUDIO_EMPTY', 'the uploaded file is empty');
       const source = { kind: 'storage' as const, key: file.key, contentType: file.contentType, sizeBytes: file.sizeBytes };

@@ -10,16 +10,19 @@
  * one-time token in the URL authorizes it like a presigned URL does (an `Authorization: Bearer`
  * key of the same tenant works too), so clients run the same flow against either store.
  */
-import express, { Router, type Request, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError } from '@earshot/core/errors/app-error';
+import type { PutResult } from '@earshot/core/storage/blob-store';
 import type { AppContext } from '../app-context.js';
 import type { Authenticator } from '../middleware/auth.js';
 import { setTenant, tenantOf } from '../middleware/auth.js';
+import { jsonBody } from '../middleware/json-body.js';
 import { parseOrThrow } from '../middleware/problem.js';
 import { baseUrlOf } from '../jobs/job-resource.js';
 import { UPLOAD_ID_PATTERN } from '../jobs/create-job-request.js';
 import { HashingLimiter, cleanFilename, tooLarge } from '../uploads/hashing-limiter.js';
+import { feedRequestBody } from '../uploads/request-body.js';
 import type { UploadRecord } from '../uploads/upload-registry.js';
 
 const CONTENT_TYPE = /^[A-Za-z0-9!#$&^_.+-]{1,64}\/[A-Za-z0-9!#$&^_.+-]{1,64}$/;
@@ -52,7 +55,7 @@ export function createUploadsRouter(ctx: AppContext): Router {
   const router = Router();
   const baseUrl = baseUrlOf(ctx.config.service.publicUrl);
   const { http } = ctx.config;
-  const parseJson = express.json({ limit: '16kb', strict: true });
+  const parseJson = jsonBody({ limit: '16kb' });
 
   const readBody: RequestHandler = (req, res, next) => {
     if (req.is('application/json') === false) {
@@ -131,20 +134,23 @@ export function createUploadPutHandler(ctx: AppContext, auth: Authenticator): Re
     }
 
     const limiter = new HashingLimiter(max);
-    req.on('close', () => {
-      if (!req.complete) limiter.destroy(new AppError('VALIDATION_FAILED', 'the request body ended early (client disconnected)'));
-    });
-    // pipe, not pipeline: on failure the request must stay open for the problem answer (its rest is drained).
-    limiter.on('error', () => {
-      req.unpipe(limiter);
-      req.resume();
-    });
-    req.pipe(limiter);
-    const put = await ctx.store.put(upload.key, limiter, {
-      // curl --data-binary sends application/x-www-form-urlencoded unless told otherwise: that is not the audio's type.
-      contentType: sent && CONTENT_TYPE.test(sent) && sent !== 'application/x-www-form-urlencoded' ? sent : 'application/octet-stream',
-      ...(upload.sizeBytes !== null ? { contentLength: upload.sizeBytes } : {}),
-    });
+    // Its own PAYLOAD_TOO_LARGE, a client hang-up or the store's failure: the put below rejects with it.
+    limiter.on('error', () => undefined);
+    // Not pipeline: on failure the request must stay open for the problem answer (its rest is drained).
+    const feed = feedRequestBody(req, limiter, (err) => limiter.destroy(err));
+    let put: PutResult;
+    try {
+      put = await ctx.store.put(upload.key, limiter, {
+        // curl --data-binary sends application/x-www-form-urlencoded unless told otherwise: that is not the audio's type.
+        contentType: sent && CONTENT_TYPE.test(sent) && sent !== 'application/x-www-form-urlencoded' ? sent : 'application/octet-stream',
+        ...(upload.sizeBytes !== null ? { contentLength: upload.sizeBytes } : {}),
+      });
+    } catch (err) {
+      // The store may have failed without reading the body: stop feeding it either way.
+      limiter.destroy();
+      feed.stop();
+      throw err;
+    }
     if (put.size === 0) {
       await ctx.store.delete(upload.key);
       throw new AppError('AUDIO_EMPTY', 'the upload body is empty');

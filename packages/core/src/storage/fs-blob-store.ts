@@ -64,7 +64,13 @@ export class FsBlobStore implements BlobStore {
     this.description = `file://${this.root}`;
   }
 
+  /**
+   * A stream body is listened to before anything else happens (the first await is a mkdir), so
+   * it may fail at any time after the call: its error fails the put as it is, and nothing stays
+   * behind (the temp files are removed). A stream that failed before the call is the caller's.
+   */
   async put(key: string, body: Uint8Array | Readable, opts: PutOptions = {}): Promise<PutResult> {
+    const sourceError = body instanceof Uint8Array ? null : watchSourceError(body);
     validateKey(key);
     const metadata = validateMetadata(opts.metadata);
     validateContentLength(opts.contentLength);
@@ -75,7 +81,7 @@ export class FsBlobStore implements BlobStore {
       await mkdir(this.tmpDir, { recursive: true }).catch((err: unknown) => {
         throw storageError('put', key, err);
       });
-      const size = await this.writeTemp(key, tmpData, body);
+      const size = await this.writeTemp(key, tmpData, body, sourceError);
       if (opts.contentLength !== undefined && size !== opts.contentLength) throw lengthMismatch(key, opts.contentLength, size);
       await writeDurably(tmpMeta, Buffer.from(JSON.stringify(sidecar))).catch((err: unknown) => {
         throw storageError('put', key, err);
@@ -211,20 +217,20 @@ export class FsBlobStore implements BlobStore {
     return path;
   }
 
-  private async writeTemp(key: string, path: string, body: Uint8Array | Readable): Promise<number> {
+  /** `sourceError` is the stream body's watcher (from put's first line); null for bytes. */
+  private async writeTemp(key: string, path: string, body: Uint8Array | Readable, sourceError: (() => unknown) | null): Promise<number> {
     if (body instanceof Uint8Array) {
       await writeDurably(path, body).catch((err: unknown) => {
         throw storageError('put', key, err);
       });
       return body.byteLength;
     }
-    const sourceError = watchSourceError(body);
     const counter = byteCounter();
     try {
       // flush: fsync before close, so the rename below never publishes unwritten data.
       await pipeline(body, counter.stream, createWriteStream(path, { flags: 'wx', flush: true }));
     } catch (err) {
-      const fromSource = sourceError();
+      const fromSource = sourceError?.();
       if (fromSource !== undefined) throw fromSource;
       throw storageError('put', key, err);
     }
