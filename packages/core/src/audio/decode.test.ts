@@ -122,11 +122,15 @@ describe('decodeAudio: WAV through the built-in parser and resampler', () => {
     expect(err.message).toMatch(/A-law/);
   });
 
-  it('decodes the whole frames of a WAV cut mid-frame', async () => {
-    const bytes = await readFile(path('stereo48.wav'));
+  it('decodes the whole frames of a WAV cut mid-frame (refused when the header declares far more)', async () => {
+    const bytes = new Uint8Array(await readFile(path('stereo48.wav')));
     const { dataOffset } = parseWavHeader(bytes);
-    const decoded = await decodeAudio(bytes.subarray(0, dataOffset + 4 * 24000 + 3)); // 0.5 s of frames + 3 stray bytes
+    const cut = bytes.slice(0, dataOffset + 4 * 24000 + 3); // 0.5 s of frames + 3 stray bytes
+    await expectAppError(decodeAudio(cut), 'AUDIO_CORRUPT'); // 0.5 s of the 4.7 s the data chunk declares
+    new DataView(cut.buffer).setUint32(dataOffset - 4, 4 * 24000 + 3, true); // a data chunk of exactly what is there
+    const decoded = await decodeAudio(cut);
     expect(decoded.samples.length).toBe(8000);
+    expect(decoded.warnings).toBeUndefined();
   });
 });
 

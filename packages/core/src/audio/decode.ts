@@ -4,17 +4,21 @@
  * Order of checks: 0 bytes → AUDIO_EMPTY; unknown magic bytes →
  * AUDIO_UNSUPPORTED_FORMAT; WAV → built-in parser and resampler (ffmpeg only
  * for encodings the parser does not read, e.g. ADPCM or A-law); everything
- * else → ffmpeg. After decoding: no samples → AUDIO_EMPTY, longer than
- * `maxDurationS` → AUDIO_TOO_LONG, peak below SILENCE_PEAK → AUDIO_SILENT.
- * Nothing but AppError is thrown.
+ * else → ffmpeg. After decoding: longer than `maxDurationS` → AUDIO_TOO_LONG,
+ * damaged → AUDIO_CORRUPT or an AUDIO_PARTIALLY_DECODED warning (the rule in
+ * decode-completeness.ts, applied to both paths: a WAV data chunk shorter than
+ * declared is the built-in path's "decoder error"), no samples → AUDIO_EMPTY,
+ * peak below SILENCE_PEAK → AUDIO_SILENT. Nothing but AppError is thrown.
  */
 import { readFile } from 'node:fs/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AppError, toAppError } from '../errors/app-error.js';
+import type { TranscriptWarning } from '../results/warnings.js';
+import { judgeDecode, type DecodeOutcome } from './decode-completeness.js';
 import { decodeWithFfmpeg } from './ffmpeg-decode.js';
 import { Resampler } from './resample.js';
 import { sniffFormat, type AudioFormat } from './sniff-format.js';
-import { parseWavHeader, readWavFrames, type WavInfo } from './wav.js';
+import { parseWavHeader, readWavFrames, walkWavChunks, type WavInfo } from './wav.js';
 
 export const TARGET_SAMPLE_RATE = 16000;
 /** Peak |x| under which a file counts as silent (1e-4 ≈ −80 dBFS; 16-bit dither is ±3e-5). */
@@ -48,6 +52,14 @@ export interface DecodedAudio {
     /** ffmpeg codec name ("pcm_s16le", "mp3", "opus", …). */
     codec: string;
   };
+  /** Present when the audio is usable but incomplete (AUDIO_PARTIALLY_DECODED); never empty. */
+  warnings?: TranscriptWarning[];
+}
+
+/** A decode before the checks: the audio and what the decoder reported about it. */
+interface RawDecode {
+  audio: DecodedAudio;
+  outcome: DecodeOutcome;
 }
 
 /** True when no sample reaches `peak` in magnitude (digital silence or near it). */
@@ -82,7 +94,7 @@ export async function readAudioFile(path: string, options: DecodeOptions = {}): 
   return decodeAudio(bytes, options);
 }
 
-async function decodeAny(bytes: Uint8Array, options: DecodeOptions): Promise<DecodedAudio> {
+async function decodeAny(bytes: Uint8Array, options: DecodeOptions): Promise<RawDecode> {
   if (bytes.length === 0) throw new AppError('AUDIO_EMPTY', 'The audio file is empty (0 bytes)');
   const format = sniffFormat(bytes);
   if (format === null) {
@@ -105,7 +117,7 @@ async function decodeAny(bytes: Uint8Array, options: DecodeOptions): Promise<Dec
 }
 
 /** Converts WAV frames block by block (mix-down, then resample), yielding to the event loop between blocks. */
-async function decodeWav(bytes: Uint8Array, info: WavInfo, options: DecodeOptions): Promise<DecodedAudio> {
+async function decodeWav(bytes: Uint8Array, info: WavInfo, options: DecodeOptions): Promise<RawDecode> {
   const source = { format: 'wav' as const, sampleRate: info.sampleRate, channels: info.channels, codec: info.encoding };
   const sourceDurationS = info.frameCount / info.sampleRate;
   if (options.maxDurationS !== undefined && sourceDurationS > options.maxDurationS) throw tooLong(sourceDurationS, options.maxDurationS);
@@ -121,10 +133,28 @@ async function decodeWav(bytes: Uint8Array, info: WavInfo, options: DecodeOption
     if (options.signal?.aborted) throw new AppError('JOB_CANCELED', 'audio decoding was aborted', { cause: options.signal.reason });
   }
   const samples = direct ?? resampler!.finish();
-  return { samples, sampleRate: TARGET_SAMPLE_RATE, durationS: samples.length / TARGET_SAMPLE_RATE, source };
+  const declaredFrames = info.declaredFrameCount;
+  const outcome: DecodeOutcome = {
+    format: 'wav',
+    decodedS: sourceDurationS,
+    declaredS: declaredFrames === null ? null : declaredFrames / info.sampleRate,
+    declaredEstimated: false,
+    errors: declaredFrames !== null && declaredFrames > info.frameCount ? [truncatedWavMessage(declaredFrames * info.frameBytes, info.frameCount * info.frameBytes)] : [],
+  };
+  return { audio: { samples, sampleRate: TARGET_SAMPLE_RATE, durationS: samples.length / TARGET_SAMPLE_RATE, source }, outcome };
 }
 
-async function decodeWithFfmpegOrFail(bytes: Uint8Array, format: AudioFormat, options: DecodeOptions, wavError?: AppError): Promise<DecodedAudio> {
+function truncatedWavMessage(declaredBytes: number, presentBytes: number): string {
+  return `WAV data chunk declares ${declaredBytes} bytes, the file holds ${presentBytes}`;
+}
+
+/** The built-in parser's truncation check for a WAV that ffmpeg decodes (A-law, ADPCM, …). */
+function wavTruncation(bytes: Uint8Array): string[] {
+  const data = walkWavChunks(bytes).data;
+  return data && data.declaredBytes !== null && data.declaredBytes > data.presentBytes ? [truncatedWavMessage(data.declaredBytes, data.presentBytes)] : [];
+}
+
+async function decodeWithFfmpegOrFail(bytes: Uint8Array, format: AudioFormat, options: DecodeOptions, wavError?: AppError): Promise<RawDecode> {
   if (options.ffmpegPath === null) {
     const what = wavError ? `This WAV encoding (${wavError.message})` : `Decoding ${format}`;
     throw new AppError('DECODER_UNAVAILABLE', `${what} needs ffmpeg, which is disabled (ffmpegPath: null); only PCM/float WAV is decoded without it`, {
@@ -141,21 +171,27 @@ async function decodeWithFfmpegOrFail(bytes: Uint8Array, format: AudioFormat, op
   });
   const { codec, sampleRate, channels, durationS } = decoded.source;
   if (options.maxDurationS !== undefined && durationS !== null && durationS > options.maxDurationS) throw tooLong(durationS, options.maxDurationS);
+  const decodedS = decoded.samples.length / TARGET_SAMPLE_RATE;
   return {
-    samples: decoded.samples,
-    sampleRate: TARGET_SAMPLE_RATE,
-    durationS: decoded.samples.length / TARGET_SAMPLE_RATE,
-    source: { format, sampleRate, channels, codec },
+    audio: { samples: decoded.samples, sampleRate: TARGET_SAMPLE_RATE, durationS: decodedS, source: { format, sampleRate, channels, codec } },
+    outcome: {
+      format,
+      decodedS,
+      declaredS: durationS,
+      declaredEstimated: decoded.source.durationEstimated,
+      errors: [...(format === 'wav' ? wavTruncation(bytes) : []), ...decoded.errors],
+    },
   };
 }
 
-function checkDecoded(audio: DecodedAudio, maxDurationS: number | undefined): DecodedAudio {
-  if (audio.samples.length === 0) throw new AppError('AUDIO_EMPTY', 'The audio is zero-length (no samples after decoding)', { details: { format: audio.source.format } });
+function checkDecoded({ audio, outcome }: RawDecode, maxDurationS: number | undefined): DecodedAudio {
   if (maxDurationS !== undefined && audio.durationS > maxDurationS) throw tooLong(audio.durationS, maxDurationS);
+  const warning = judgeDecode(outcome);
+  if (audio.samples.length === 0) throw new AppError('AUDIO_EMPTY', 'The audio is zero-length (no samples after decoding)', { details: { format: audio.source.format } });
   if (isSilent(audio.samples)) {
     throw new AppError('AUDIO_SILENT', `The audio is silent (peak below ${SILENCE_PEAK}, about −80 dBFS)`, { details: { durationS: audio.durationS } });
   }
-  return audio;
+  return warning ? { ...audio, warnings: [warning] } : audio;
 }
 
 function tooLong(durationS: number, maxDurationS: number): AppError {

@@ -9,6 +9,18 @@
  * input AUDIO_CORRUPT or AUDIO_UNSUPPORTED_FORMAT (ffmpeg's trimmed stderr in
  * `details.stderr`), an abort JOB_CANCELED. Child-process errors are always
  * handled, the child is killed on abort and the temp file is always removed.
+ *
+ * Damaged input: ffmpeg skips what it cannot decode and goes on, so a file can
+ * yield samples *and* errors. Only "no samples at all" fails here; otherwise the
+ * complaints come back in `errors` and decode.ts applies the partial-decode rule
+ * (decode-completeness.ts). Complaints are: ffmpeg's messages at `-v error` (the
+ * `[decoder @ 0x…]` addresses removed, so the same file gives the same text),
+ * a non-zero exit (ffmpeg exits 69 when more than 2/3 of the frames failed), and
+ * ffprobe's warning that the file is shorter than its header says (MP3 with a
+ * Xing/Info byte count, ≥ 1/16 missing). `-err_detect` stays at its default:
+ * `explode` (like `-xerror`) would drop the rest of a mostly good file at the
+ * first damaged frame, and the rule judges the outcome instead. Audio decoding
+ * runs on one thread (`-threads 1`), so the output never depends on scheduling.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors/app-error.js';
+import { implausibleStream } from './plausible-stream.js';
 
 export interface FfmpegDecodeOptions {
   /** ffmpeg executable. @defaultValue `'ffmpeg'` (looked up on PATH) */
@@ -39,6 +52,15 @@ export interface FfprobeAudio {
   channels: number;
   /** Container or stream duration when known (WebM from MediaRecorder often has none). */
   durationS: number | null;
+  /**
+   * True when `durationS` is ffmpeg's estimate from the bit rate and the file size (MP3
+   * without a Xing/VBRI header, raw ADTS AAC): how long the bytes present would play at the
+   * first frames' bit rate, not what an encoder wrote. It cannot reveal a truncated file, and
+   * is off for VBR audio.
+   */
+  durationEstimated: boolean;
+  /** ffprobe's complaint that the file is shorter than its header says (MP3 Xing byte count), else null. */
+  shorterThanHeader: string | null;
   /** ffmpeg demuxer name(s), e.g. "mov,mp4,m4a,3gp,3g2,mj2". */
   formatName: string;
 }
@@ -48,12 +70,17 @@ export interface FfmpegDecoded {
   samples: Float32Array;
   sampleRate: number;
   source: FfprobeAudio;
+  /** What ffmpeg/ffprobe reported about damage (see the module comment), trimmed; empty for a clean decode. */
+  errors: string[];
 }
 
 const INSTALL_HINT = 'install it with `apt-get install ffmpeg` (it provides ffmpeg and ffprobe) or set the ffmpeg path';
 const STDERR_KEEP_CHARS = 8192;
 const MAX_PREALLOCATED_S = 3600;
 const STDERR_DETAIL_CHARS = 2000;
+/** Distinct decoder messages kept, and the characters kept of each. */
+const MAX_MESSAGES = 8;
+const MESSAGE_CHARS = 200;
 
 /** Decodes the first audio stream of `bytes` to mono float at `options.sampleRate` (16 kHz). */
 export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegDecodeOptions = {}): Promise<FfmpegDecoded> {
@@ -66,7 +93,7 @@ export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegDecodeO
   try {
     await writeFile(input, bytes);
     const source = await probeAudio(ffprobePath, input, options.signal);
-    const args = ['-v', 'error', '-nostdin', '-i', input, '-map', '0:a:0', '-ac', '1', '-ar', String(sampleRate)];
+    const args = ['-v', 'error', '-nostdin', '-threads', '1', '-i', input, '-map', '0:a:0', '-ac', '1', '-ar', String(sampleRate)];
     if (options.maxDurationS !== undefined) args.push('-t', String(options.maxDurationS + 1));
     args.push('-f', 'f32le', 'pipe:1');
     // Size the output buffer from the probed duration (capped: a broken header may claim hours).
@@ -75,10 +102,19 @@ export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegDecodeO
     const out = new ByteCollector(expectedBytes);
     const result = await run(ffmpegPath, args, options.signal, (chunk) => out.push(chunk));
     const stderr = result.stderr.replaceAll(input, 'input');
-    if (result.code !== 0) throw inputError(`ffmpeg could not decode the ${source.codec} audio`, stderr, result.code);
+    if (result.code === null) {
+      // Killed by a signal that was not our abort (OOM killer, operator): not the file's fault.
+      throw new AppError('INTERNAL', 'ffmpeg was killed before it finished decoding', { details: { stderr: trim(stderr) } });
+    }
     const samples = out.toFloat32();
+    if (samples.length === 0 && result.code !== 0) throw inputError(`ffmpeg could not decode the ${source.codec} audio`, stderr, result.code);
     if (samples.length === 0 && stderr.trim() !== '') throw inputError(`ffmpeg decoded no samples from the ${source.codec} audio`, stderr, result.code);
-    return { samples, sampleRate, source };
+    const errors = [
+      ...(source.shorterThanHeader ? [`ffprobe: ${source.shorterThanHeader}`] : []),
+      ...decoderMessages(stderr),
+      ...(result.code !== 0 ? [`ffmpeg exited with code ${result.code}`] : []),
+    ];
+    return { samples, sampleRate, source, errors };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -86,7 +122,8 @@ export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegDecodeO
 
 /** Runs ffprobe on `file` and returns its first audio stream. */
 export async function probeAudio(ffprobePath: string, file: string, signal?: AbortSignal): Promise<FfprobeAudio> {
-  const args = ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', '-select_streams', 'a:0', file];
+  // `-v warning` for two warnings that matter (an estimated duration, a file shorter than its header).
+  const args = ['-v', 'warning', '-print_format', 'json', '-show_streams', '-show_format', '-select_streams', 'a:0', file];
   const chunks: Buffer[] = [];
   const result = await run(ffprobePath, args, signal, (chunk) => chunks.push(chunk));
   const stderr = result.stderr.replaceAll(file, 'input');
@@ -103,13 +140,39 @@ export async function probeAudio(ffprobePath: string, file: string, signal?: Abo
     throw new AppError('AUDIO_UNSUPPORTED_FORMAT', `The file (${formatName}) contains no audio stream`, { details: { formatName } });
   }
   const durationS = toNumber(stream.duration) ?? toNumber(parsed.format?.duration);
+  const codec = String(stream.codec_name ?? 'unknown');
+  const sampleRate = toNumber(stream.sample_rate) ?? 0;
+  const channels = toNumber(stream.channels) ?? 0;
+  const implausible = implausibleStream({ channels, sampleRate });
+  if (implausible) {
+    throw new AppError('AUDIO_CORRUPT', `ffprobe reports ${implausible} for the ${codec} stream: the header is broken`, {
+      details: { codec, channels, sampleRate, formatName },
+    });
+  }
+  const messages = decoderMessages(stderr);
   return {
-    codec: String(stream.codec_name ?? 'unknown'),
-    sampleRate: toNumber(stream.sample_rate) ?? 0,
-    channels: toNumber(stream.channels) ?? 0,
+    codec,
+    sampleRate,
+    channels,
     durationS,
+    durationEstimated: durationS !== null && messages.some((m) => /Estimating duration from bitrate/i.test(m)),
+    shorterThanHeader: messages.find((m) => /filesize and duration do not match/i.test(m)) ?? null,
     formatName,
   };
+}
+
+/**
+ * ffmpeg's stderr as distinct messages in order of first appearance: `[mp3float @ 0x55…]`
+ * becomes `[mp3float]`, at most MAX_MESSAGES of MESSAGE_CHARS each (+ "… N more").
+ */
+export function decoderMessages(stderr: string): string[] {
+  const seen = new Set<string>();
+  for (const line of stderr.split(/\r?\n/)) {
+    const text = line.replace(/ @ 0x[0-9a-f]+\]/gi, ']').trim();
+    if (text !== '') seen.add(text.length > MESSAGE_CHARS ? `${text.slice(0, MESSAGE_CHARS - 1)}…` : text);
+  }
+  const all = [...seen];
+  return all.length > MAX_MESSAGES ? [...all.slice(0, MAX_MESSAGES), `… ${all.length - MAX_MESSAGES} more`] : all;
 }
 
 /** `/usr/bin/ffmpeg` → `/usr/bin/ffprobe`; a name without "ffmpeg" → `ffprobe` on PATH. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors/app-error.js';
-import { parseWav, parseWavHeader, readWavFrames } from './wav.js';
+import { parseWav, parseWavHeader, readWavFrames, walkWavChunks } from './wav.js';
 
 interface Chunk {
   id: string;
@@ -62,6 +62,18 @@ function int16le(values: number[]): Uint8Array {
   const view = new DataView(out.buffer);
   values.forEach((v, i) => view.setInt16(i * 2, v, true));
   return out;
+}
+
+function withBlockAlign(fmtBody: Uint8Array, blockAlign: number): Uint8Array {
+  const copy = fmtBody.slice();
+  new DataView(copy.buffer).setUint16(12, blockAlign, true);
+  return copy;
+}
+
+function hugeDs64(): Uint8Array {
+  const body = new Uint8Array(28);
+  new DataView(body.buffer).setBigUint64(8, 1n << 60n, true);
+  return body;
 }
 
 function expectWavError(bytes: Uint8Array, code: string, message?: RegExp): void {
@@ -178,6 +190,24 @@ describe('parseWav chunk walking', () => {
     expect(Array.from(parseWav(bytes).samples)).toEqual([0.5, 0.25]);
   });
 
+  it('reports the frames a data chunk declares: more than present when truncated, null when left open', () => {
+    const fmt16 = chunk('fmt ', fmt(1, 1, 16000, 16));
+    const info = (size?: number) => parseWavHeader(riff([fmt16, chunk('data', int16le([1, 2, 3, 4]), size)]));
+    expect(info()).toMatchObject({ frameCount: 4, declaredFrameCount: 4 });
+    expect(info(1000)).toMatchObject({ frameCount: 4, declaredFrameCount: 500 });
+    expect(info(0xffffffff)).toMatchObject({ frameCount: 4, declaredFrameCount: null });
+    expect(info(0)).toMatchObject({ frameCount: 4, declaredFrameCount: null });
+    const ds64 = new Uint8Array(28);
+    new DataView(ds64.buffer).setBigUint64(8, 20_000n, true);
+    const rf64 = parseWavHeader(riff([chunk('ds64', ds64), fmt16, chunk('data', int16le([1, 2]), 0xffffffff)], 'RF64'));
+    expect(rf64).toMatchObject({ frameCount: 2, declaredFrameCount: 10_000 });
+  });
+
+  it('walks the chunks of an encoding it does not read (for the ffmpeg path)', () => {
+    const bytes = riff([chunk('fmt ', fmt(6, 1, 8000, 8)), chunk('data', new Uint8Array(10), 64)]);
+    expect(walkWavChunks(bytes).data).toEqual({ offset: 44, presentBytes: 10, declaredBytes: 64 });
+  });
+
   it('returns zero frames for a header without a data chunk', () => {
     expect(parseWav(riff([chunk('fmt ', fmt(1, 1, 16000, 16))])).samples.length).toBe(0);
   });
@@ -191,6 +221,14 @@ describe('parseWav errors', () => {
     ['0 channels', riff([chunk('fmt ', fmt(1, 0, 16000, 16)), chunk('data', int16le([1]))])],
     ['a 0 Hz sample rate', riff([chunk('fmt ', fmt(1, 1, 0, 16)), chunk('data', int16le([1]))])],
     ['a 10 Hz sample rate', riff([chunk('fmt ', fmt(1, 1, 10, 16)), chunk('data', int16le([1]))])],
+    ['a 10 MHz sample rate', riff([chunk('fmt ', fmt(1, 1, 10_000_000, 16)), chunk('data', int16le([1]))])],
+    ['1,000 channels', riff([chunk('fmt ', fmt(1, 1000, 16000, 16)), chunk('data', new Uint8Array(2000))])],
+    ['1,000 channels of A-law (before handing it to ffmpeg)', riff([chunk('fmt ', fmt(6, 1000, 8000, 8)), chunk('data', new Uint8Array(1000))])],
+    ['a block align that is not channels × bytes per sample', riff([chunk('fmt ', withBlockAlign(fmt(1, 2, 16000, 16), 3)), chunk('data', int16le([1, 2]))])],
+    ['a block align of 0', riff([chunk('fmt ', withBlockAlign(fmt(3, 1, 16000, 32), 0)), chunk('data', new Uint8Array(4))])],
+    ['RF64 whose data size is in a missing ds64 chunk', riff([chunk('fmt ', fmt(1, 1, 16000, 16)), chunk('data', int16le([1]), 0xffffffff)], 'RF64')],
+    ['a ds64 chunk shorter than 16 bytes', riff([chunk('ds64', new Uint8Array(8)), chunk('fmt ', fmt(1, 1, 16000, 16)), chunk('data', int16le([1]), 0xffffffff)], 'RF64')],
+    ['a ds64 data size beyond 2^53', riff([chunk('ds64', hugeDs64()), chunk('fmt ', fmt(1, 1, 16000, 16)), chunk('data', int16le([1]), 0xffffffff)], 'BW64')],
     ['0 bits per sample', riff([chunk('fmt ', fmt(1, 1, 16000, 0)), chunk('data', int16le([1]))])],
     ['a chunk running past the end before the data', riff([chunk('fmt ', fmt(1, 1, 16000, 16)), chunk('LIST', new Uint8Array(4), 4000), chunk('data', int16le([1]))])],
   ])('rejects %s as AUDIO_CORRUPT', (_label, bytes) => {

@@ -7,8 +7,16 @@
  *
  * Glossary: a *frame* is one sample per channel; `frameBytes` = channels ×
  * bytes per sample.
+ *
+ * Header plausibility (a broken header is AUDIO_CORRUPT, never a guess): channels
+ * and sample rate within plausible-stream.ts's limits, block align equal to
+ * channels × bytes per sample, an RF64/BW64 data size from its ds64 chunk. The
+ * average byte rate is not checked (writers get it wrong and nothing reads it).
+ * A data chunk shorter than it declares is not an error here: the frames present
+ * are read and `declaredFrameCount` says what is missing (decode.ts judges it).
  */
 import { AppError } from '../errors/app-error.js';
+import { implausibleStream } from './plausible-stream.js';
 
 /** Sample encodings the parser reads, named like ffmpeg's codecs. */
 export type WavEncoding = 'pcm_u8' | 'pcm_s16le' | 'pcm_s24le' | 'pcm_s32le' | 'pcm_f32le' | 'pcm_f64le';
@@ -23,7 +31,23 @@ export interface WavInfo {
   dataOffset: number;
   /** Whole frames present in the file (a short or unsized data chunk counts what is there). */
   frameCount: number;
+  /**
+   * Whole frames the data chunk declares; null when the writer left the size open
+   * (0 or 0xFFFFFFFF while streaming). More than `frameCount` means the file is truncated.
+   */
+  declaredFrameCount: number | null;
   frameBytes: number;
+}
+
+/** Where a RIFF WAVE file's chunks are, before any of them is interpreted. */
+export interface WavLayout {
+  /** Offset and size of the fmt chunk's body; null when there is none. */
+  fmt: { offset: number; size: number } | null;
+  /**
+   * The first data chunk: its body offset, the bytes of it present in the file, and the size
+   * its header (or ds64) declares, null when the writer left it open. null: no data chunk.
+   */
+  data: { offset: number; presentBytes: number; declaredBytes: number | null } | null;
 }
 
 export interface WavAudio {
@@ -35,9 +59,6 @@ export interface WavAudio {
   encoding: WavEncoding;
 }
 
-/** Outside this range a "sample rate" is a broken header (and 1 Hz would turn 1 MB into 16 GB at 16 kHz). */
-const MIN_SAMPLE_RATE = 1000;
-const MAX_SAMPLE_RATE = 1_000_000;
 const WAVE_FORMAT_PCM = 0x0001;
 const WAVE_FORMAT_IEEE_FLOAT = 0x0003;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
@@ -70,20 +91,43 @@ export function parseWav(bytes: Uint8Array): WavAudio {
 /**
  * Walks the RIFF chunks (odd sizes are padded, unknown chunks such as LIST
  * are skipped) and returns where the frames are and how to read them.
- * A data chunk whose size is 0, 0xFFFFFFFF or past the end of the file (as
- * streaming writers leave it) covers the bytes present; a trailing partial
- * frame is dropped. A file with a format chunk and no data chunk has 0 frames.
+ * A data chunk whose size is 0 or 0xFFFFFFFF (as streaming writers leave it)
+ * covers the bytes present; one whose size runs past the end of the file
+ * covers the bytes present and keeps its declared size in `declaredFrameCount`;
+ * a trailing partial frame is dropped. A file with a format chunk and no data
+ * chunk has 0 frames.
  */
 export function parseWavHeader(bytes: Uint8Array): WavInfo {
+  const layout = walkWavChunks(bytes);
+  if (!layout.fmt) throw corrupt('no fmt chunk');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const format = parseFmt(view, layout.fmt.offset, layout.fmt.size);
+  const { data } = layout;
+  if (!data) return { ...format, dataOffset: bytes.length, frameCount: 0, declaredFrameCount: 0 };
+  return {
+    ...format,
+    dataOffset: data.offset,
+    frameCount: Math.floor(data.presentBytes / format.frameBytes),
+    declaredFrameCount: data.declaredBytes === null ? null : Math.floor(data.declaredBytes / format.frameBytes),
+  };
+}
+
+/**
+ * The chunk walk of `parseWavHeader` alone: where fmt and data are and how much
+ * data is declared and present. Throws AUDIO_CORRUPT for a broken RIFF structure
+ * and AUDIO_UNSUPPORTED_FORMAT for RIFX; the fmt chunk is not interpreted.
+ */
+export function walkWavChunks(bytes: Uint8Array): WavLayout {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 12) throw corrupt('file is shorter than a RIFF header');
   const riff = fourcc(bytes, 0);
   if (fourcc(bytes, 8) !== 'WAVE' || !['RIFF', 'RIFX', 'RF64', 'BW64'].includes(riff)) throw corrupt('not a RIFF WAVE file');
   if (riff === 'RIFX') throw unsupported('big-endian RIFX WAV', { riff });
+  const rf64 = riff !== 'RIFF';
 
   let ds64DataSize: number | null = null;
-  let format: Omit<WavInfo, 'dataOffset' | 'frameCount'> | null = null;
-  let data: { offset: number; size: number } | null = null;
+  let fmt: WavLayout['fmt'] = null;
+  let data: WavLayout['data'] = null;
   let pos = 12;
   while (pos + 8 <= bytes.length) {
     const id = fourcc(bytes, pos);
@@ -91,27 +135,37 @@ export function parseWavHeader(bytes: Uint8Array): WavInfo {
     const body = pos + 8;
     if (id === 'data') {
       const present = bytes.length - body;
-      let declared = size === 0xffffffff && ds64DataSize !== null ? ds64DataSize : size;
-      if (size === 0 && present > 0 && !looksLikeChunk(bytes, body)) declared = present; // streaming writer
-      if (declared > present) declared = present; // includes 0xFFFFFFFF without ds64
-      data ??= { offset: body, size: declared };
-      if (format && data) break;
-      pos = body + declared + (declared & 1);
+      let declared: number | null = size;
+      if (size === 0xffffffff) {
+        if (rf64 && ds64DataSize === null) throw corrupt(`${riff} data chunk defers its size to a ds64 chunk, and there is none before it`);
+        declared = ds64DataSize; // RIFF: a streaming writer's placeholder
+      } else if (size === 0 && present > 0 && !looksLikeChunk(bytes, body)) {
+        declared = null; // streaming writer
+      }
+      const covered = declared === null ? present : Math.min(declared, present);
+      data ??= { offset: body, presentBytes: covered, declaredBytes: declared };
+      if (fmt && data) break;
+      pos = body + covered + (covered & 1);
       continue;
     }
     if (body + size > bytes.length) {
       if (data) break; // trailing metadata cut short: the audio is already located
       throw corrupt(`chunk '${printable(id)}' at byte ${pos} runs past the end of the file`);
     }
-    if (id === 'fmt ') format = parseFmt(view, body, size);
-    else if (id === 'ds64' && size >= 16) ds64DataSize = Number(view.getBigUint64(body + 8, true));
-    if (format && data) break;
+    if (id === 'fmt ') fmt = { offset: body, size };
+    else if (id === 'ds64') ds64DataSize = parseDs64(view, body, size);
+    if (fmt && data) break;
     pos = body + size + (size & 1);
   }
-  if (!format) throw corrupt('no fmt chunk');
-  const dataOffset = data?.offset ?? bytes.length;
-  const frameCount = data ? Math.floor(data.size / format.frameBytes) : 0;
-  return { ...format, dataOffset, frameCount };
+  return { fmt, data };
+}
+
+/** The 64-bit data size of an RF64/BW64 ds64 chunk (riffSize, dataSize, sampleCount, table…). */
+function parseDs64(view: DataView, body: number, size: number): number {
+  if (size < 16) throw corrupt(`ds64 chunk is ${size} bytes, needs at least 16`);
+  const dataSize = view.getBigUint64(body + 8, true);
+  if (dataSize > BigInt(Number.MAX_SAFE_INTEGER)) throw corrupt(`ds64 chunk declares an implausible data size of ${dataSize} bytes`);
+  return Number(dataSize);
 }
 
 /**
@@ -158,14 +212,15 @@ function finite(v: number): number {
   return Number.isFinite(v) ? v : 0;
 }
 
-function parseFmt(view: DataView, body: number, size: number): Omit<WavInfo, 'dataOffset' | 'frameCount'> {
+function parseFmt(view: DataView, body: number, size: number): Omit<WavInfo, 'dataOffset' | 'frameCount' | 'declaredFrameCount'> {
   if (size < 16) throw corrupt(`fmt chunk is ${size} bytes, needs at least 16`);
   let tag = view.getUint16(body, true);
   const channels = view.getUint16(body + 2, true);
   const sampleRate = view.getUint32(body + 4, true);
+  const blockAlign = view.getUint16(body + 12, true);
   const bitsPerSample = view.getUint16(body + 14, true);
-  if (channels === 0) throw corrupt('fmt chunk declares 0 channels');
-  if (sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) throw corrupt(`fmt chunk declares an implausible sample rate of ${sampleRate} Hz`);
+  const implausible = implausibleStream({ channels, sampleRate });
+  if (implausible) throw corrupt(`fmt chunk declares ${implausible}`);
   if (tag === WAVE_FORMAT_EXTENSIBLE) {
     if (size < 40) throw corrupt(`WAVE_FORMAT_EXTENSIBLE fmt chunk is ${size} bytes, needs 40`);
     const guidTail = new Uint8Array(view.buffer, view.byteOffset + body + 26, 14);
@@ -179,7 +234,11 @@ function parseFmt(view: DataView, body: number, size: number): Omit<WavInfo, 'da
   const containerBits = Math.ceil(bitsPerSample / 8) * 8;
   const encoding = encodingFor(tag, containerBits);
   if (!encoding) throw unsupported(`${containerBits}-bit ${tag === WAVE_FORMAT_PCM ? 'integer' : 'float'} WAV`, { formatTag: tag, bitsPerSample });
-  return { sampleRate, channels, bitsPerSample: containerBits, encoding, frameBytes: (containerBits / 8) * channels };
+  const frameBytes = (containerBits / 8) * channels;
+  if (blockAlign !== frameBytes) {
+    throw corrupt(`fmt chunk declares a block align of ${blockAlign} bytes, but ${channels} channel(s) × ${containerBits / 8} bytes per sample is ${frameBytes}`);
+  }
+  return { sampleRate, channels, bitsPerSample: containerBits, encoding, frameBytes };
 }
 
 function encodingFor(tag: number, bits: number): WavEncoding | null {

@@ -193,7 +193,7 @@ export class Engine {
     const decodingMs = performance.now() - t;
     const totalMs = performance.now() - clock.started;
     onProgress?.({ phase: 'done', fraction: 1, segmentsDone: spans.length, segmentsTotal: spans.length });
-    return buildTranscript({
+    const transcript = buildTranscript({
       audio: {
         durationS: round3(audio.durationS),
         format: audio.source.format,
@@ -225,6 +225,9 @@ export class Engine {
         vad: request.vad !== false,
       },
     });
+    // Decode warnings (AUDIO_PARTIALLY_DECODED) travel with the result they qualify.
+    if (audio.warnings?.length) transcript.warnings = audio.warnings;
+    return transcript;
   }
 
   async close(): Promise<void> {

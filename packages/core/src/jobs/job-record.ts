@@ -1,5 +1,6 @@
 import type { TranscriptFormat } from '../results/formats/format-transcript.js';
 import type { TranscriptSummary, TranscriptTimings } from '../results/transcript.js';
+import type { TranscriptWarning } from '../results/warnings.js';
 import type { JobOptions } from './job-options.js';
 
 /**
@@ -61,6 +62,8 @@ export interface JobRecord {
   result: JobResultInfo | null;
   timings: TranscriptTimings | null;
   alerts: AlertMatch[];
+  /** The completed transcript's warnings (e.g. AUDIO_PARTIALLY_DECODED); absent on records written before warnings existed. */
+  warnings?: TranscriptWarning[];
   idempotencyKey: string | null;
 }
 

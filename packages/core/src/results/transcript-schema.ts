@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TRANSCRIPT_SCHEMA_VERSION, type Transcript } from './transcript.js';
+import { WARNING_CODES } from './warnings.js';
 
 /**
  * The transcript document as a zod schema: validates stored/received transcripts and is the
@@ -73,6 +74,18 @@ export const transcriptOptionsSchema = z.object({
   vad: z.boolean(),
 });
 
+export const partialDecodeWarningSchema = z.object({
+  code: z.literal('AUDIO_PARTIALLY_DECODED'),
+  message: z.string(),
+  decodedS: seconds.describe('Seconds of audio decoded: what the transcript covers.'),
+  declaredS: seconds.nullable().describe('Seconds the container declares; null when it declares none.'),
+});
+
+/** One schema per warning code, discriminated by `code` (results/warnings.ts lists the codes). */
+export const transcriptWarningSchema = z
+  .discriminatedUnion('code', [partialDecodeWarningSchema])
+  .describe(`A warning on a usable result; codes: ${WARNING_CODES.join(', ')}.`);
+
 export const transcriptSchema = z
   .object({
     schemaVersion: z.literal(TRANSCRIPT_SCHEMA_VERSION),
@@ -93,6 +106,10 @@ export const transcriptSchema = z
     model: transcriptModelInfoSchema,
     options: transcriptOptionsSchema,
     notice: z.string().optional().describe('Present when model.synthetic: a human-readable warning.'),
+    warnings: z
+      .array(transcriptWarningSchema)
+      .optional()
+      .describe('Present (never empty) when the result is usable but incomplete, e.g. AUDIO_PARTIALLY_DECODED.'),
   })
   .meta({
     title: 'Earshot transcript',

@@ -3,6 +3,10 @@
  * in the repository root is the JSON Schema of this shape; bump the version on any
  * breaking change.
  */
+import type { TranscriptWarning } from './warnings.js';
+
+export type { TranscriptWarning };
+
 export const TRANSCRIPT_SCHEMA_VERSION = '1.0';
 
 export type LanguageCode = 'zh' | 'en' | 'yue' | 'ja' | 'ko';
@@ -114,4 +118,6 @@ export interface Transcript {
   options: TranscriptOptions;
   /** Present when model.synthetic: a human-readable warning. */
   notice?: string;
+  /** Present (never empty) when the result is usable but incomplete, e.g. AUDIO_PARTIALLY_DECODED. */
+  warnings?: TranscriptWarning[];
 }
