@@ -1,10 +1,11 @@
 /** The `earshot` CLI as users run it: a real process on real files with the tiny generated model. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { truncateBytes, withGarbageTail } from '@earshot/core/audio/damage-audio';
 import type { Transcript } from '@earshot/core/results/transcript';
 import { REPO_ROOT, TEST_AUDIO_DIR, TINY_MODEL_DIR } from './setup/paths.js';
 
@@ -81,6 +82,35 @@ describe('earshot transcribe', () => {
     const r = await earshot(['transcribe', audio('en.wav'), '--model', TINY_MODEL_DIR, '--language', 'fr']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Allowed choices are auto, zh, en, yue, ja, ko/);
+  });
+});
+
+describe('earshot transcribe on damaged files (the partial-decode rule)', () => {
+  const damaged = mkdtempSync(join(tmpdir(), 'earshot-cli-damaged-'));
+  afterAll(() => rmSync(damaged, { recursive: true, force: true }));
+  const mp3 = readFileSync(audio('en-zh-silence.mp3'));
+
+  it('refuses the head of an MP3 followed by random bytes: AUDIO_CORRUPT, exit 1', async () => {
+    const file = join(damaged, 'garbage-tail.mp3');
+    writeFileSync(file, withGarbageTail(mp3, 700, 3000, 20240717));
+    const r = await earshot(['transcribe', file, '--model', TINY_MODEL_DIR, '-f', 'txt']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/garbage-tail\.mp3: AUDIO_CORRUPT: The mp3 file is damaged: [\d.]+ s decoded of the 11\.196 s it declares/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('transcribes an MP3 cut at 90 % with a warning on stderr and in the JSON, exit 0', async () => {
+    const file = join(damaged, 'cut.mp3');
+    writeFileSync(file, truncateBytes(mp3, 0.9));
+    const r = await earshot(['transcribe', file, '--model', TINY_MODEL_DIR, '-f', 'json', '-t', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/cut\.mp3: warning: AUDIO_PARTIALLY_DECODED: .*[\d.]+ s decoded of the 11\.196 s it declares/);
+    const t = JSON.parse(r.stdout) as Transcript;
+    expect(t.warnings).toEqual([
+      { code: 'AUDIO_PARTIALLY_DECODED', message: expect.any(String), decodedS: t.audio.durationS, declaredS: 11.196 },
+    ]);
+    expect(t.audio.durationS).toBeGreaterThan(9.5);
+    expect(t.audio.durationS).toBeLessThan(10.5);
   });
 });
 

@@ -67,6 +67,8 @@ export async function runTranscribe(files: string[], opts: TranscribeCliOptions,
         const transcript = await engine.transcribe(bytes, request, {
           onProgress: showProgress ? (p) => printProgress(file, p) : undefined,
         });
+        // Usable but incomplete (e.g. AUDIO_PARTIALLY_DECODED): said on stderr, the exit status stays 0.
+        for (const w of transcript.warnings ?? []) process.stderr.write(`earshot: ${file}: warning: ${w.code}: ${w.message}\n`);
         const out = formatTranscript(transcript, opts.format, { tags: opts.tags });
         if (opts.outDir) {
           const target = join(opts.outDir, `${basename(file, extname(file))}.${out.extension}`);

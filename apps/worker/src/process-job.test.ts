@@ -17,6 +17,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEngineConfig } from '@earshot/core/config/engine-config';
+import { truncateBytes } from '@earshot/core/audio/damage-audio';
 import { Engine } from '@earshot/core/engine/engine';
 import { JobOptionsSchema, type JobOptionsInput } from '@earshot/core/jobs/job-options';
 import { newQueuedJobRecord, type JobRecord, type JobSource } from '@earshot/core/jobs/job-record';
@@ -129,7 +130,7 @@ describe('createJobProcessor', () => {
     expect(result).toMatchObject({ status: 'completed', segments: expect.any(Number) });
 
     const done = await jobStore.get(record.id);
-    expect(done).toMatchObject({ status: 'completed', progress: 1, phase: 'done', error: null, alerts: [] });
+    expect(done).toMatchObject({ status: 'completed', progress: 1, phase: 'done', error: null, alerts: [], warnings: [] });
     expect(done?.startedAt).not.toBeNull();
     expect(done?.finishedAt).not.toBeNull();
     expect(done?.result?.synthetic).toBe(true);
@@ -178,6 +179,20 @@ describe('createJobProcessor', () => {
     expect((error as Error).message).toContain(failed?.error?.code);
     const hook = await webhookJob(jobEventId(record.id, 'job.failed'));
     expect(JSON.parse(hook?.body ?? '{}').data).toMatchObject({ status: 'failed', error: { code: failed?.error?.code } });
+  });
+
+  it('completes a partly decodable file and copies the transcript warning into the record', async () => {
+    const jobId = randomUUID();
+    const key = audioKey(TENANT, jobId, 'flac');
+    await store.put(key, truncateBytes(await readFile(join(AUDIO_DIR, 'en-zh-silence.flac')), 0.9));
+    const { record, job } = await submit({ kind: 'storage', key });
+    expect(await processor()(job)).toMatchObject({ status: 'completed' });
+    const done = await jobStore.get(record.id);
+    expect(done?.warnings).toEqual([
+      { code: 'AUDIO_PARTIALLY_DECODED', message: expect.stringContaining('[flac]'), decodedS: done?.result?.durationS, declaredS: expect.closeTo(11.12, 2) },
+    ]);
+    const json = JSON.parse(Buffer.from(await store.getBytes(resultKey(TENANT, record.id, 'json'))).toString('utf8'));
+    expect(json.warnings).toEqual(done?.warnings);
   });
 
   it('retries a 5xx URL source (record back to queued) and fails it on the last attempt', async () => {

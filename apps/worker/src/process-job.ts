@@ -152,6 +152,7 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
           result: resultInfo(keys, transcript),
           timings: transcript.timings,
           alerts,
+          warnings: transcript.warnings ?? [],
         }),
         ['processing'],
       );

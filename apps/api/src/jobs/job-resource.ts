@@ -11,6 +11,7 @@ import type { JobOptions } from '@earshot/core/jobs/job-options';
 import type { AlertMatch, JobError, JobRecord, JobSource, JobStatus } from '@earshot/core/jobs/job-record';
 import { TRANSCRIPT_FORMATS, type TranscriptFormat } from '@earshot/core/results/formats/format-transcript';
 import type { TranscriptSummary, TranscriptTimings } from '@earshot/core/results/transcript';
+import type { TranscriptWarning } from '@earshot/core/results/warnings';
 import { redactWebhookUrl } from '@earshot/core/webhooks/webhook-url';
 
 export type PublicSource =
@@ -50,6 +51,8 @@ export interface JobResource {
   timings: TranscriptTimings | null;
   result: JobResultSummary | null;
   alerts: AlertMatch[];
+  /** Warnings on a completed result (e.g. AUDIO_PARTIALLY_DECODED); empty when none. */
+  warnings: TranscriptWarning[];
   links: JobLinks;
 }
 
@@ -121,6 +124,7 @@ export function toJobResource(job: JobRecord, baseUrl: string): JobResource {
     timings: job.timings,
     result: r ? { durationS: r.durationS, language: r.language, segments: r.segments, synthetic: r.synthetic, summary: r.summary } : null,
     alerts: job.alerts,
+    warnings: job.warnings ?? [],
     links,
   };
 }
