@@ -26,6 +26,7 @@ import { createWebhookDispatcher } from '@earshot/core/webhooks/delivery-queue';
 import { createWorkerMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { createJobProcessor, type JobRunResult } from './process-job.js';
+import { createActiveRuns } from './hand-back.js';
 import { createReleaseStack, drainWorker, handleShutdownSignals, type ReleaseStack } from './shutdown.js';
 import { blobStoreConfigOf } from '@earshot/core/config/blob-store-config';
 
@@ -98,7 +99,8 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
     metrics,
     abandonSignal: abandon.signal,
   });
-  const worker = new Worker<TranscriptionJobData, JobRunResult>(service.queueName, processor, {
+  const runs = createActiveRuns<TranscriptionJobData, JobRunResult>({ jobStore, logger, jobIdOf: (job) => job.id ?? '' });
+  const worker = new Worker<TranscriptionJobData, JobRunResult>(service.queueName, runs.wrap(processor), {
     connection: bullRedis,
     prefix: service.queuePrefix,
     concurrency: workerConfig.concurrency,
@@ -111,10 +113,13 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
   worker.on('lockRenewalFailed', (jobIds) => logger.warn({ jobIds }, 'could not renew job locks'));
   releases.push('bullmq worker', async () => {
     state.status = 'draining';
-    const outcome = await drainWorker(worker, workerConfig.drainTimeoutMs, () => abandon.abort());
-    if (outcome === 'timed-out') {
-      logger.warn({ drainTimeoutMs: workerConfig.drainTimeoutMs }, 'drain timed out: active jobs are left to stalled-job recovery');
-    }
+    const outcome = await drainWorker(worker, workerConfig.drainTimeoutMs, async () => {
+      abandon.abort();
+      const active = runs.ids();
+      const handed = await runs.handBack();
+      logger.warn({ drainTimeoutMs: workerConfig.drainTimeoutMs, active, handedBack: handed }, 'drain timed out: active jobs handed back to the queue');
+    });
+    if (outcome === 'drained') logger.info('drained: every active job finished');
   });
 
   state.status = 'running';

@@ -47,18 +47,18 @@ export interface Drainable {
 /**
  * Stops `worker` taking jobs and waits up to `timeoutMs` for its active jobs.
  *
- * After the timeout we stop waiting and call `onTimeout` (the worker aborts its
- * `abandonSignal`: runs stop writing and never settle), and the process goes on to
- * exit with those jobs still `active` in BullMQ. Nothing is lost: their locks are
- * no longer renewed, and once a lock expires (lockDuration) the stalled-job checker
- * of any other worker moves the job back to `wait`, where it is processed again
- * from the start (process-job.ts tolerates the re-run). A Kubernetes
- * terminationGracePeriodSeconds longer than the timeout lets the drain finish.
+ * After the timeout we stop waiting and await `onTimeout`: the worker aborts its
+ * `abandonSignal` (runs stop writing and never settle) and hands the jobs back to
+ * the queue (hand-back.ts), where another worker starts them again from the start
+ * (process-job.ts tolerates the re-run). Should the hand-back fail (Redis away),
+ * nothing is lost either: the locks are no longer renewed and, once one expires,
+ * the stalled-job check of any other worker moves its job back to `wait`. A
+ * Kubernetes terminationGracePeriodSeconds longer than the timeout lets the drain finish.
  */
 export async function drainWorker(
   worker: Drainable,
   timeoutMs: number,
-  onTimeout: () => void,
+  onTimeout: () => void | Promise<void>,
 ): Promise<'drained' | 'timed-out'> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timed-out'>((resolve) => {
@@ -66,7 +66,7 @@ export async function drainWorker(
   });
   try {
     const outcome = await Promise.race([worker.close().then(() => 'drained' as const), timedOut]);
-    if (outcome === 'timed-out') onTimeout();
+    if (outcome === 'timed-out') await onTimeout();
     return outcome;
   } finally {
     clearTimeout(timer);
