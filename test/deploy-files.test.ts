@@ -30,7 +30,7 @@ const run = promisify(execFile);
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
 const INFRA_DIR = join(REPO_ROOT, 'infra');
 /** Compose services that run Earshot code (the rest are Redis, MinIO and its bucket job). */
-const EARSHOT_SERVICES = ['api', 'worker', 'worker-gpu'];
+const EARSHOT_SERVICES = ['api', 'webhooks', 'worker', 'worker-gpu'];
 
 const KNOWN_ENV = new Set<string>([SERVICE_ENV, ENGINE_ENV, HTTP_ENV, WORKER_ENV].flatMap((m) => Object.values(m)));
 
@@ -180,7 +180,7 @@ describe('infra/ Kubernetes manifests', () => {
       expect(Object.keys(data).filter((k) => !KNOWN_ENV.has(k)), `unknown keys in ${name}`).toEqual([]);
     }
     const deployments = manifests.filter((m) => m.object.kind === 'Deployment');
-    expect(deployments.map((d) => d.object.metadata?.name).sort()).toEqual(['earshot-worker', 'earshot-worker-gpu']);
+    expect(deployments.map((d) => d.object.metadata?.name).sort()).toEqual(['earshot-webhooks', 'earshot-worker', 'earshot-worker-gpu']);
     for (const { file, object } of deployments) {
       const pod = (object as unknown as PodDeployment).spec.template.spec;
       for (const container of pod.containers) {
@@ -195,7 +195,9 @@ describe('infra/ Kubernetes manifests', () => {
           env[name] = value ?? '';
         }
         expect(() => loadAllConfigs(env), file).not.toThrow();
-        const drainMs = loadWorkerConfig(env).drainTimeoutMs;
+        // Workers drain their jobs; the webhook process waits for its attempts in flight.
+        const isWorker = object.metadata?.name?.startsWith('earshot-worker') ?? false;
+        const drainMs = isWorker ? loadWorkerConfig(env).drainTimeoutMs : loadHttpConfig(env).shutdownTimeoutMs;
         expect((pod.terminationGracePeriodSeconds ?? 30) * 1000, `${file}: grace period > drain timeout`).toBeGreaterThan(drainMs);
       }
     }
