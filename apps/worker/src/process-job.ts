@@ -216,7 +216,9 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
   async function recordFailure(job: Job<TranscriptionJobData>, jobId: string, error: AppError, log: Logger): Promise<JobOutcome> {
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
-    const jobError = { code: error.code, message: error.message };
+    // Details of client-side failures help the client (AUDIO_CORRUPT: decodedS, declaredS); a
+    // backend's (bucket names, socket errors) stay in the logs, as in the API's problem answers.
+    const jobError = error.httpStatus < 500 ? error.toJSON() : { code: error.code, message: error.message };
     if (error.retryable && attempt < maxAttempts) {
       log.warn({ err: error, code: error.code, attempt, maxAttempts }, 'job run failed; BullMQ will retry');
       await jobStore.update(jobId, () => ({ status: 'queued', phase: 'retrying', progress: 0, error: jobError }), ['processing']);

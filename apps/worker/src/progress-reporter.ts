@@ -4,10 +4,12 @@
  * overlap, and between writes only the latest value is kept. A phase change is
  * written without waiting for the interval (clients see "inference" promptly).
  */
+import type { JobPhase } from '@earshot/core/jobs/job-record';
+
 export interface Progress {
   /** 0..1 */
   fraction: number;
-  phase: string;
+  phase: JobPhase;
 }
 
 export interface ProgressReporter {

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '@earshot/core/errors/app-error';
-import { JOB_STATUSES, type JobRecord, type JobStatus } from '@earshot/core/jobs/job-record';
+import { JOB_STATUSES, type JobRecord } from '@earshot/core/jobs/job-record';
 import { formatTranscript, TRANSCRIPT_FORMATS, type TranscriptFormat } from '@earshot/core/results/formats/format-transcript';
 import type { Transcript } from '@earshot/core/results/transcript';
 import type { AppContext } from '../app-context.js';
@@ -27,7 +27,7 @@ export const MAX_LIST_LIMIT = 100;
 
 const ListQuerySchema = z
   .object({
-    status: z.enum(JOB_STATUSES as [JobStatus, ...JobStatus[]]).optional(),
+    status: z.enum(JOB_STATUSES).optional(),
     limit: z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(20),
     cursor: z.string().min(1).max(4096).optional(),
   })

@@ -1,71 +1,98 @@
-import type { TranscriptFormat } from '../results/formats/format-transcript.js';
-import type { TranscriptSummary, TranscriptTimings } from '../results/transcript.js';
-import type { TranscriptWarning } from '../results/warnings.js';
-import type { JobOptions } from './job-options.js';
+import { z } from 'zod';
+import { ERROR_CODES, type ErrorCode } from '../errors/app-error.js';
+import { TRANSCRIPT_FORMATS } from '../results/formats/format-transcript.js';
+import { transcriptSummarySchema, transcriptTimingsSchema, transcriptWarningSchema } from '../results/transcript-schema.js';
+import { JobOptionsSchema, type JobOptions } from './job-options.js';
 
 /**
  * A transcription job as clients see it. Kept in Redis apart from BullMQ's own
  * job (which is trimmed once finished) so status and results outlive the queue.
+ * `JobRecordSchema` is the contract between the API and the workers: the job
+ * store parses every record it reads with it (unknown keys are dropped, a record
+ * that does not fit is an error, never a silent cast).
  */
-export type JobStatus = 'queued' | 'processing' | 'completed' | 'failed' | 'canceled';
-export const JOB_STATUSES: readonly JobStatus[] = ['queued', 'processing', 'completed', 'failed', 'canceled'];
+export const JOB_STATUSES = ['queued', 'processing', 'completed', 'failed', 'canceled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 export const FINISHED_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'canceled'];
 
+/**
+ * What a job is doing: the engine's phases while it runs (`done` until the results are
+ * written), `retrying` while queued for another attempt, `failed` once it gave up.
+ */
+export const JOB_PHASES = ['fetching', 'decoding', 'vad', 'features', 'inference', 'uploading', 'done', 'retrying', 'failed'] as const;
+export type JobPhase = (typeof JOB_PHASES)[number];
+
 /** Where the audio comes from. `storage`: uploaded into our blob store under `key`. */
-export type JobSource =
-  | { kind: 'storage'; key: string; filename?: string; contentType?: string; sizeBytes?: number }
-  | { kind: 's3'; uri: string }
-  | { kind: 'url'; url: string };
+export const JobSourceSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('storage'),
+    key: z.string(),
+    filename: z.string().optional(),
+    contentType: z.string().optional(),
+    sizeBytes: z.number().optional(),
+  }),
+  z.object({ kind: z.literal('s3'), uri: z.string() }),
+  z.object({ kind: z.literal('url'), url: z.string() }),
+]);
+export type JobSource = z.infer<typeof JobSourceSchema>;
 
-export interface JobError {
-  code: string;
-  message: string;
-}
+const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
 
-export interface AlertMatch {
-  rule: string;
-  kind: 'emotion' | 'event';
-  label: string;
-  message: string;
+export const JobErrorSchema = z.object({
+  code: z.enum(ERROR_CODE_LIST),
+  message: z.string(),
+  /** The error's machine-readable details (e.g. decodedS/declaredS of AUDIO_CORRUPT). */
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type JobError = z.infer<typeof JobErrorSchema>;
+
+export const AlertMatchSchema = z.object({
+  rule: z.string(),
+  kind: z.enum(['emotion', 'event']),
+  label: z.string(),
+  message: z.string(),
   /** Seconds (emotion) or count / per-minute (event) that matched. */
-  value: number;
-  threshold: number;
-}
+  value: z.number(),
+  threshold: z.number(),
+});
+export type AlertMatch = z.infer<typeof AlertMatchSchema>;
 
-export interface JobResultInfo {
+export const JobResultInfoSchema = z.object({
   /** Storage key per format. */
-  keys: Partial<Record<TranscriptFormat, string>>;
-  durationS: number;
-  language: string | null;
-  segments: number;
-  synthetic: boolean;
-  summary: TranscriptSummary;
-}
+  keys: z.partialRecord(z.enum(TRANSCRIPT_FORMATS), z.string()),
+  durationS: z.number(),
+  language: z.string().nullable(),
+  segments: z.number(),
+  synthetic: z.boolean(),
+  summary: transcriptSummarySchema,
+});
+export type JobResultInfo = z.infer<typeof JobResultInfoSchema>;
 
-export interface JobRecord {
-  id: string;
-  tenant: string;
-  status: JobStatus;
-  createdAt: string;
-  updatedAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  source: JobSource;
-  options: JobOptions;
-  metadata: Record<string, unknown> | null;
+export const JobRecordSchema = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  status: z.enum(JOB_STATUSES),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  source: JobSourceSchema,
+  options: JobOptionsSchema,
+  metadata: z.record(z.string(), z.unknown()).nullable(),
   /** 0..1 */
-  progress: number;
-  phase: string | null;
+  progress: z.number(),
+  phase: z.enum(JOB_PHASES).nullable(),
   /** Processing attempts started (BullMQ attemptsStarted). */
-  attempts: number;
-  error: JobError | null;
-  result: JobResultInfo | null;
-  timings: TranscriptTimings | null;
-  alerts: AlertMatch[];
+  attempts: z.number(),
+  error: JobErrorSchema.nullable(),
+  result: JobResultInfoSchema.nullable(),
+  timings: transcriptTimingsSchema.nullable(),
+  alerts: z.array(AlertMatchSchema),
   /** The completed transcript's warnings (e.g. AUDIO_PARTIALLY_DECODED); absent on records written before warnings existed. */
-  warnings?: TranscriptWarning[];
-  idempotencyKey: string | null;
-}
+  warnings: z.array(transcriptWarningSchema).optional(),
+  idempotencyKey: z.string().nullable(),
+});
+export type JobRecord = z.infer<typeof JobRecordSchema>;
 
 /** A just-submitted job: status queued, nothing run yet. */
 export function newQueuedJobRecord(input: {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors/app-error.js';
-import type { JobRecord, JobStatus } from './job-record.js';
+import { JobRecordSchema, type JobRecord, type JobStatus } from './job-record.js';
 
 export interface JobStoreOptions {
   redis: Redis;
@@ -62,7 +62,7 @@ export class JobStore {
 
   async get(id: string): Promise<JobRecord | null> {
     const text = await this.redis.get(this.jobKey(id));
-    return text ? (JSON.parse(text) as JobRecord) : null;
+    return text ? parseRecord(id, text) : null;
   }
 
   /** The job if it exists and belongs to `tenant`, else NOT_FOUND (no hint that another tenant has it). */
@@ -85,7 +85,7 @@ export class JobStore {
     for (let tries = 0; tries < 50; tries++) {
       const text = await this.redis.get(key);
       if (!text) return null;
-      const job = JSON.parse(text) as JobRecord;
+      const job = parseRecord(id, text);
       if (from && !from.includes(job.status)) return null;
       const next: JobRecord = { ...job, ...change(job), updatedAt: new Date().toISOString() };
       const ttl = next.finishedAt ? this.retentionS : 0;
@@ -165,6 +165,22 @@ export class JobStore {
   async releaseIdempotencyKey(tenant: string, key: string): Promise<void> {
     await this.redis.del(this.idemKey(tenant, key));
   }
+}
+
+/** A stored record, checked against the schema both processes share; one that does not fit is an INTERNAL error naming the job. */
+function parseRecord(id: string, text: string): JobRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new AppError('INTERNAL', `job record ${id} is not JSON`, { cause: err, retryable: false });
+  }
+  const parsed = JobRecordSchema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new AppError('INTERNAL', `job record ${id} does not match the record schema (${issues.join('; ')})`, { retryable: false, details: { issues } });
+  }
+  return parsed.data;
 }
 
 function encodeCursor(score: number, ids: string[]): string {
