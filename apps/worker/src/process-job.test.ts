@@ -109,7 +109,7 @@ async function submit(source: JobSource, options: JobOptionsInput = {}, attempts
     idempotencyKey: null,
   });
   await jobStore.create(record);
-  const job = await queue.add('transcribe', { jobId: id, tenant: TENANT, source, options: record.options }, { jobId: id, attempts });
+  const job = await queue.add('transcribe', { jobId: id, tenant: TENANT }, { jobId: id, attempts });
   return { record, job };
 }
 

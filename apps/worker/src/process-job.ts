@@ -132,7 +132,7 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
         signal,
         allowPrivateNetwork: deps.allowPrivateNetwork ?? false,
       });
-      const { language, itn, banEmotionUnknown, vad } = data.options;
+      const { language, itn, banEmotionUnknown, vad } = record.options;
       const transcript = await deps.engine.transcribe(
         bytes,
         { language, itn, banEmotionUnknown, vad },
@@ -140,7 +140,7 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
       );
       await progress.stop();
       const keys = await uploadResults(deps.store, data.tenant, data.jobId, transcript);
-      const alerts = evaluateAlerts(data.options.alerts, transcript);
+      const alerts = evaluateAlerts(record.options.alerts, transcript);
       const completed = await jobStore.update(
         data.jobId,
         () => ({

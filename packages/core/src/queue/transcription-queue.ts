@@ -1,22 +1,16 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { z } from 'zod';
-import { JobOptionsSchema } from '../jobs/job-options.js';
 import type { JobRecord } from '../jobs/job-record.js';
 
 /**
- * The transcription queue. A BullMQ job carries ids, the audio's location and
- * the options (never audio bytes); its BullMQ id is the Earshot job id, so a
- * duplicate add is a no-op.
+ * The transcription queue. A BullMQ job carries ids only: the job record (JobStore) is the
+ * truth about the source and the options, so a payload can never disagree with what the client
+ * sees. Its BullMQ id is the Earshot job id, so a duplicate add is a no-op. Older payloads that
+ * also carried `source` and `options` still parse (unknown keys are dropped).
  */
 export const TranscriptionJobDataSchema = z.object({
-  jobId: z.string(),
-  tenant: z.string(),
-  source: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('storage'), key: z.string() }).passthrough(),
-    z.object({ kind: z.literal('s3'), uri: z.string() }),
-    z.object({ kind: z.literal('url'), url: z.string() }),
-  ]),
-  options: JobOptionsSchema,
+  jobId: z.string().min(1),
+  tenant: z.string().min(1),
 });
 export type TranscriptionJobData = z.infer<typeof TranscriptionJobDataSchema>;
 
@@ -41,12 +35,12 @@ export function createTranscriptionQueue(location: QueueLocation): Queue<Transcr
 
 export async function enqueueTranscription(
   queue: Queue<TranscriptionJobData>,
-  job: Pick<JobRecord, 'id' | 'tenant' | 'source' | 'options'>,
+  job: Pick<JobRecord, 'id' | 'tenant' | 'options'>,
   retry: RetryPolicy,
 ): Promise<void> {
   await queue.add(
     'transcribe',
-    { jobId: job.id, tenant: job.tenant, source: job.source, options: job.options },
+    { jobId: job.id, tenant: job.tenant },
     {
       jobId: job.id,
       ...(job.options.priority !== undefined ? { priority: job.options.priority } : {}),
