@@ -13,7 +13,7 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '@earshot/core/errors/app-error';
 import { JOB_STATUSES, type JobRecord } from '@earshot/core/jobs/job-record';
-import { formatTranscript, TRANSCRIPT_FORMATS, type TranscriptFormat } from '@earshot/core/results/formats/format-transcript';
+import { FORMAT_FILES, formatTranscript, TRANSCRIPT_FORMATS, type TranscriptFormat } from '@earshot/core/results/formats/format-transcript';
 import type { Transcript } from '@earshot/core/results/transcript';
 import type { AppContext } from '../app-context.js';
 import { tenantOf } from '../middleware/auth.js';
@@ -36,15 +36,6 @@ const ListQuerySchema = z
 const DeleteQuerySchema = z.object({ purge: z.stringbool().default(false) }).strict();
 
 const ResultQuerySchema = z.object({ format: z.enum(TRANSCRIPT_FORMATS).default('json') }).strict();
-
-/** Content type and file extension per format (as results/formats/format-transcript.ts renders them). */
-const FORMAT_FILES: Record<TranscriptFormat, { contentType: string; extension: string }> = {
-  json: { contentType: 'application/json; charset=utf-8', extension: 'json' },
-  rich: { contentType: 'text/plain; charset=utf-8', extension: 'rich.txt' },
-  txt: { contentType: 'text/plain; charset=utf-8', extension: 'txt' },
-  srt: { contentType: 'application/x-subrip; charset=utf-8', extension: 'srt' },
-  vtt: { contentType: 'text/vtt; charset=utf-8', extension: 'vtt' },
-};
 
 /** `attachment` with an ASCII filename plus the exact UTF-8 one (RFC 6266 / 8187). */
 export function contentDisposition(job: JobRecord, format: TranscriptFormat): string {

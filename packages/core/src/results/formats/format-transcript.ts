@@ -36,18 +36,34 @@ export function formatTranscript(
   return out;
 }
 
+/**
+ * Content type (with charset) and file extension of each format: the one owner of these facts
+ * (the worker stores results with them, the API serves and names downloads with them).
+ */
+export const FORMAT_FILES: Record<TranscriptFormat, { contentType: string; extension: string }> = {
+  json: { contentType: 'application/json; charset=utf-8', extension: 'json' },
+  rich: { contentType: 'text/plain; charset=utf-8', extension: 'rich.txt' },
+  txt: { contentType: 'text/plain; charset=utf-8', extension: 'txt' },
+  srt: { contentType: 'application/x-subrip; charset=utf-8', extension: 'srt' },
+  vtt: { contentType: 'text/vtt; charset=utf-8', extension: 'vtt' },
+};
+
 function render(transcript: Transcript, format: TranscriptFormat, options: CueOptions): FormattedTranscript {
+  return { body: renderBody(transcript, format, options), ...FORMAT_FILES[format] };
+}
+
+function renderBody(transcript: Transcript, format: TranscriptFormat, options: CueOptions): string {
   switch (format) {
     case 'json':
-      return { body: `${JSON.stringify(transcript, null, 2)}\n`, contentType: 'application/json; charset=utf-8', extension: 'json' };
+      return `${JSON.stringify(transcript, null, 2)}\n`;
     case 'rich':
-      return { body: toRichText(transcript), contentType: 'text/plain; charset=utf-8', extension: 'rich.txt' };
+      return toRichText(transcript);
     case 'txt':
-      return { body: toText(transcript), contentType: 'text/plain; charset=utf-8', extension: 'txt' };
+      return toText(transcript);
     case 'srt':
-      return { body: toSrt(transcript, options), contentType: 'application/x-subrip; charset=utf-8', extension: 'srt' };
+      return toSrt(transcript, options);
     case 'vtt':
-      return { body: toVtt(transcript, options), contentType: 'text/vtt; charset=utf-8', extension: 'vtt' };
+      return toVtt(transcript, options);
   }
 }
 
