@@ -46,6 +46,8 @@ export interface EarshotStackOptions {
 export interface EarshotStack {
   readonly names: { queue: string; webhookQueue: string; queuePrefix: string; keyPrefix: string; storagePrefix: string };
   readonly tenant: string;
+  /** The `whsec_…` secret the services sign webhooks with. */
+  readonly webhookSecret: string;
   readonly bucket: TestBucket;
   readonly group: ChildGroup;
   readonly api: EarshotApiClient;
@@ -151,6 +153,7 @@ export async function createEarshotStack(options: EarshotStackOptions): Promise<
   const stack: EarshotStack = {
     names,
     tenant,
+    webhookSecret,
     bucket,
     group,
     api,
