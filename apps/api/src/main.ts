@@ -27,8 +27,10 @@ import { createApp } from './app.js';
 import { blobStoreConfigOf } from '@earshot/core/config/blob-store-config';
 import { devApiKey } from './runtime/dev-credentials.js';
 import { createFailFastRedis, waitForRedis } from './runtime/fail-fast-redis.js';
-import { createReleasers } from './runtime/releasers.js';
-import { closeRedis, startWebhookDeliverer, webhookAttemptsStoreOf } from './runtime/webhook-deliverer.js';
+import { startWebhookDeliverer, webhookAttemptsStoreOf } from './runtime/webhook-deliverer.js';
+import { closeRedis } from '@earshot/core/runtime/close-redis';
+import { createReleaseStack } from '@earshot/core/runtime/release-stack';
+import { handleShutdownSignals } from '@earshot/core/runtime/shutdown-signals';
 
 async function resolveApiKeys(http: HttpConfig, service: ServiceConfig, logger: Logger): Promise<ApiKey[]> {
   if (http.apiKeys && http.apiKeys.length > 0) return http.apiKeys;
@@ -65,31 +67,19 @@ async function main(): Promise<void> {
   const service = loadServiceConfig(env);
   const http = loadHttpConfig(env);
   const logger = pino({ level: http.logLevel, base: { app: 'earshot-api', pid: process.pid } });
-  const releasers = createReleasers(logger);
+  const releasers = createReleaseStack(logger);
   let draining = false;
-
-  const shutdown = (() => {
-    let started = false;
-    return async (reason: string): Promise<void> => {
-      if (started) {
-        logger.warn({ reason }, 'second signal: exiting now');
-        process.exit(1);
-      }
-      started = true;
+  handleShutdownSignals({
+    logger,
+    timeoutMs: http.shutdownTimeoutMs,
+    secondSignalExitCode: 1,
+    shutdown: async () => {
       draining = true;
-      logger.info({ reason }, 'shutting down');
-      const timer = setTimeout(() => {
-        logger.error({ timeoutMs: http.shutdownTimeoutMs }, 'shutdown timed out: exiting');
-        process.exit(1);
-      }, http.shutdownTimeoutMs);
-      timer.unref();
-      const ok = await releasers.releaseAll();
+      const ok = await releasers.release();
       logger.info('stopped');
-      process.exitCode = ok ? 0 : 1;
-    };
-  })();
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+      return ok;
+    },
+  });
 
   try {
     const redis = createFailFastRedis(service.redisUrl);
@@ -133,7 +123,7 @@ async function main(): Promise<void> {
     releasers.push('http server', () => closeServer(httpServer));
     logger.info({ host: address.address, port: address.port, publicUrl: service.publicUrl, tenants: [...new Set(apiKeys.map((k) => k.tenant))] }, 'earshot api listening');
   } catch (err) {
-    await releasers.releaseAll().catch(() => undefined);
+    await releasers.release().catch(() => undefined);
     throw err;
   }
 }

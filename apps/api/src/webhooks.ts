@@ -15,34 +15,27 @@ import { processEnv } from '@earshot/core/config/env';
 import { loadHttpConfig } from '@earshot/core/config/http-config';
 import { loadServiceConfig } from '@earshot/core/config/service-config';
 import { isAppError } from '@earshot/core/errors/app-error';
-import { createReleasers } from './runtime/releasers.js';
-import { closeRedis, startWebhookDeliverer, webhookAttemptsStoreOf } from './runtime/webhook-deliverer.js';
+import { startWebhookDeliverer, webhookAttemptsStoreOf } from './runtime/webhook-deliverer.js';
+import { closeRedis } from '@earshot/core/runtime/close-redis';
+import { createReleaseStack } from '@earshot/core/runtime/release-stack';
+import { handleShutdownSignals } from '@earshot/core/runtime/shutdown-signals';
 
 async function main(): Promise<void> {
   const env = processEnv();
   const service = loadServiceConfig(env);
   const http = loadHttpConfig(env);
   const logger = pino({ level: http.logLevel, base: { app: 'earshot-webhooks', pid: process.pid } });
-  const releasers = createReleasers(logger);
-
-  let stopping = false;
-  const shutdown = async (reason: string): Promise<void> => {
-    if (stopping) {
-      logger.warn({ reason }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ reason }, 'shutting down');
-    setTimeout(() => {
-      logger.error({ timeoutMs: http.shutdownTimeoutMs }, 'shutdown timed out: exiting');
-      process.exit(1);
-    }, http.shutdownTimeoutMs).unref();
-    const ok = await releasers.releaseAll();
-    logger.info('stopped');
-    process.exit(ok ? 0 : 1);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  const releasers = createReleaseStack(logger);
+  handleShutdownSignals({
+    logger,
+    timeoutMs: http.shutdownTimeoutMs,
+    secondSignalExitCode: 1,
+    shutdown: async () => {
+      const ok = await releasers.release();
+      logger.info('stopped');
+      return ok;
+    },
+  });
 
   try {
     // Attempt bookkeeping; ioredis' defaults (queue while reconnecting) suit a background worker.
@@ -57,7 +50,7 @@ async function main(): Promise<void> {
       releasers,
     });
   } catch (err) {
-    await releasers.releaseAll().catch(() => undefined);
+    await releasers.release().catch(() => undefined);
     throw err;
   }
 }

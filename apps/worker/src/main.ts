@@ -27,15 +27,11 @@ import { createWorkerMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { createJobProcessor, type JobRunResult } from './process-job.js';
 import { createActiveRuns } from './hand-back.js';
-import { createReleaseStack, drainWorker, handleShutdownSignals, type ReleaseStack } from './shutdown.js';
+import { drainWorker } from './shutdown.js';
+import { closeRedis } from '@earshot/core/runtime/close-redis';
+import { createReleaseStack, type ReleaseStack } from '@earshot/core/runtime/release-stack';
+import { handleShutdownSignals } from '@earshot/core/runtime/shutdown-signals';
 import { blobStoreConfigOf } from '@earshot/core/config/blob-store-config';
-
-async function closeRedis(redis: Redis): Promise<void> {
-  const quit = redis.quit().then(() => undefined, () => undefined);
-  const timeout = new Promise<void>((resolve) => setTimeout(resolve, 2000).unref());
-  await Promise.race([quit, timeout]);
-  redis.disconnect();
-}
 
 interface Configs {
   service: ServiceConfig;
@@ -148,8 +144,9 @@ async function main(): Promise<void> {
     logger,
     shutdown: async () => {
       state.status = 'draining';
-      await releases.release();
+      const ok = await releases.release();
       logger.info('worker stopped');
+      return ok;
     },
   });
   try {

@@ -7,7 +7,7 @@ import { JobOptionsSchema } from '@earshot/core/jobs/job-options';
 import { newQueuedJobRecord } from '@earshot/core/jobs/job-record';
 import { JobStore } from '@earshot/core/jobs/job-store';
 import { createActiveRuns } from './hand-back.js';
-import { createReleaseStack, drainWorker } from './shutdown.js';
+import { drainWorker } from './shutdown.js';
 
 const logger = pino({ level: 'silent' });
 const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
@@ -15,23 +15,6 @@ const prefix = `bull-test-${randomUUID().slice(0, 8)}`;
 
 afterAll(async () => {
   await redis.quit();
-});
-
-describe('createReleaseStack', () => {
-  it('releases newest first, keeps going past a failing releaser, and refuses a second release', async () => {
-    const order: string[] = [];
-    const stack = createReleaseStack(logger);
-    stack.push('redis', () => void order.push('redis'));
-    stack.push('engine', () => {
-      order.push('engine');
-      throw new Error('boom');
-    });
-    stack.push('worker', async () => void order.push('worker'));
-    await stack.release();
-    expect(order).toEqual(['worker', 'engine', 'redis']);
-    await expect(stack.release()).rejects.toThrow(/twice/);
-    expect(() => stack.push('late', () => {})).toThrow(/already released/);
-  });
 });
 
 describe('drainWorker', () => {

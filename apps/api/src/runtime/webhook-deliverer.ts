@@ -10,20 +10,12 @@ import type { ServiceConfig } from '@earshot/core/config/service-config';
 import { createRedisWebhookAttemptsStore, type WebhookAttemptsStore } from '@earshot/core/webhooks/attempts-store';
 import { createWebhookWorker } from '@earshot/core/webhooks/delivery-queue';
 import { devWebhookSecret } from './dev-credentials.js';
-import type { Releasers } from './releasers.js';
+import { closeRedis } from '@earshot/core/runtime/close-redis';
+import type { ReleaseStack } from '@earshot/core/runtime/release-stack';
 
 /** Where webhook attempts are kept (the API lists them from here). */
 export function webhookAttemptsStoreOf(redis: Redis, service: ServiceConfig): WebhookAttemptsStore {
   return createRedisWebhookAttemptsStore({ redis, keyPrefix: `${service.keyPrefix}webhook-attempts:` });
-}
-
-/** QUIT when connected (replies in flight are delivered); otherwise stop reconnecting at once. */
-export async function closeRedis(redis: Redis): Promise<void> {
-  if (redis.status !== 'ready') {
-    redis.disconnect();
-    return;
-  }
-  await redis.quit().catch(() => redis.disconnect());
 }
 
 export interface WebhookDelivererDeps {
@@ -32,7 +24,7 @@ export interface WebhookDelivererDeps {
   concurrency: number;
   attemptsStore: WebhookAttemptsStore;
   logger: Logger;
-  releasers: Releasers;
+  releasers: ReleaseStack;
 }
 
 /**
