@@ -60,12 +60,6 @@ function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-/** A part we do not keep: read and dropped; its failure (the body ending inside it) is not news. */
-function discard(part: Readable): void {
-  part.on('error', () => undefined);
-  part.resume();
-}
-
 export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<ReceivedMultipart> {
   let parser: busboy.Busboy;
   try {
@@ -119,8 +113,26 @@ export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<Re
       void finish();
     };
 
-    parser.on('field', (name, value, info) => {
-      if (failure !== null) return;
+    // A throw inside a parser event would escape into the request's 'data' handler and crash the
+    // process: every handler runs guarded, and a part without a name (busboy then gives undefined,
+    // whatever its types say) is rejected before its name is used.
+    const guarded =
+      <A extends unknown[]>(handler: (...args: A) => void) =>
+      (...args: A): void => {
+        try {
+          handler(...args);
+        } catch (err) {
+          fail(err);
+        }
+      };
+    const unnamed = (name: string | undefined): boolean => {
+      if (typeof name === 'string' && name !== '') return false;
+      fail(invalid('every multipart part needs a name (Content-Disposition: form-data; name="…")'));
+      return true;
+    };
+
+    parser.on('field', guarded((name: string, value: string, info: busboy.FieldInfo) => {
+      if (failure !== null || unnamed(name)) return;
       if (info.nameTruncated || info.valueTruncated) {
         fail(new AppError('PAYLOAD_TOO_LARGE', `multipart field "${name.slice(0, 100)}" is larger than ${MAX_FIELD_BYTES} bytes`));
       } else if (fields.has(name)) {
@@ -128,21 +140,21 @@ export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<Re
       } else {
         fields.set(name, value);
       }
+    }));
+
+    parser.on('file', (name: string, stream: Readable, info: busboy.FileInfo) => {
+      // Listened to before anything can throw: the part outlives a failed request.
+      stream.on('error', fail);
+      guarded(() => receiveFile(name, stream, info))();
     });
 
-    parser.on('file', (name, stream, info) => {
-      if (failure !== null || name !== FILE_FIELD) {
-        discard(stream);
-        if (name !== FILE_FIELD) fail(invalid(`unexpected file part "${name.slice(0, 100)}": send the audio as the "${FILE_FIELD}" part`));
+    const receiveFile = (name: string, stream: Readable, info: busboy.FileInfo): void => {
+      if (failure !== null || unnamed(name) || name !== FILE_FIELD) {
+        stream.resume(); // dropped
+        if (failure === null) fail(invalid(`unexpected file part "${name.slice(0, 100)}": send the audio as the "${FILE_FIELD}" part`));
         return;
       }
-      try {
-        opts.beforeFile?.(fields);
-      } catch (err) {
-        discard(stream);
-        fail(err);
-        return;
-      }
+      opts.beforeFile?.(fields);
       const filename = cleanFilename(info.filename);
       const contentType = CONTENT_TYPE.test(info.mimeType) ? info.mimeType.toLowerCase() : 'application/octet-stream';
       const key = opts.keyFor(filename);
@@ -152,7 +164,6 @@ export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<Re
       // ends inside it or the parser is destroyed; the limiter fails by itself only with
       // PAYLOAD_TOO_LARGE (an AppError). Its other errors come from the store's side (a failed
       // write destroys the body) and reach us as the put's rejection, classified by the store.
-      stream.on('error', fail);
       hashing.on('error', (err) => {
         if (err instanceof AppError) fail(err);
       });
@@ -162,7 +173,7 @@ export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<Re
         .then((put): ReceivedFile => ({ key, sizeBytes: put.size, sha256: hashing.sha256(), filename, contentType }));
       upload = putting;
       putting.catch(fail);
-    });
+    };
 
     parser.on('filesLimit', () => fail(invalid(`send exactly one file part ("${FILE_FIELD}")`)));
     parser.on('fieldsLimit', () => fail(invalid(`too many multipart fields (at most ${MAX_FIELDS})`)));

@@ -45,10 +45,17 @@ export function extensionOf(filename: string | null | undefined): string {
   return match?.[1]?.toLowerCase() ?? 'bin';
 }
 
-/** A client-given file name made safe to store and echo: no path, no control characters, at most 255 characters. */
+/** Lone UTF-16 surrogates (JSON can spell them: "\ud800"); encodeURIComponent throws on them. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * A client-given file name made safe to store and echo: no path, no control characters, no lone
+ * surrogates (each becomes U+FFFD, as invalid UTF-8 in a multipart file name already does), at
+ * most 255 characters.
+ */
 export function cleanFilename(filename: string | null | undefined): string | null {
   if (!filename) return null;
   const base = filename.split(/[/\\]/).pop() ?? '';
-  const clean = base.replace(/[\x00-\x1f\x7f]/g, '').trim().slice(0, 255);
+  const clean = base.replace(/[\x00-\x1f\x7f]/g, '').replace(LONE_SURROGATE, '\uFFFD').trim().slice(0, 255).replace(LONE_SURROGATE, '');
   return clean === '' ? null : clean;
 }

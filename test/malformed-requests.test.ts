@@ -1,0 +1,327 @@
+/**
+ * No request can take the API process down. The real API (`apps/api/dist/main.js`) runs as a
+ * child process with the fs store in a temp directory and receives, over raw sockets, every case
+ * of the generated corpus in test/corpus/malformed-requests.ts: truncated and malformed multipart
+ * bodies, wrong content types, oversize and deeply nested JSON, broken chunked framing, invalid
+ * UTF-8, clients that hang up and bodies that stall. After each case: the answer is what the
+ * corpus states (4xx problem JSON with its code, or no answer needed), nothing is left in
+ * storage (no object, no temp file), and the same process still answers with nothing in its
+ * output that looks like a crash. No worker runs: the last test's valid job stays queued.
+ *
+ * Stalled bodies stall for longer than the run's EARSHOT_REQUEST_TIMEOUT_MS (the process keeps
+ * answering meanwhile), then the client hangs up. They do not wait for the server to cut them
+ * off: Node looks for expired requests only every 30 s, and with a request timeout below the
+ * server's headersTimeout (60 s) set after createServer (as main.ts does) it waits for the latter.
+ *
+ * Isolation: own Redis key prefix, BullMQ prefix and queue names (removed in afterAll), own data
+ * directories, own ports; every child is stopped in afterAll.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processEnv } from '@earshot/core/config/env';
+import { REPO_ROOT } from './setup/paths.js';
+import { CORPUS_LIMITS, malformedRequests, validJobRequest, type MalformedCase } from './corpus/malformed-requests.js';
+import { createChildGroup, type Child } from './support/child-processes.js';
+import { deleteKeys } from './support/redis-keys.js';
+
+const run = randomBytes(4).toString('hex');
+const names = {
+  queue: `malformed-${run}`,
+  webhookQueue: `malformed-webhooks-${run}`,
+  queuePrefix: `bull-malformed-${run}`,
+  keyPrefix: `earshot-malformed:${run}:`,
+};
+const API_KEY = `malformed-key-${randomBytes(12).toString('hex')}`;
+/** Longest wait for an answer the corpus expects. */
+const ANSWER_TIMEOUT_MS = 10_000;
+/** How long `stall` cases keep the socket open without sending anything. */
+const STALL_MS = CORPUS_LIMITS.requestTimeoutMs * 2;
+/** Lines that mean the process crashed or failed a request with a 5xx. */
+const CRASH_LINE = /uncaught|unhandled|Emitted 'error' event|Maximum call stack|"level":(50|60)/i;
+
+const group = createChildGroup(run, 'earshot-malformed-logs');
+const CASES = malformedRequests();
+
+interface Api {
+  child: Child;
+  port: number;
+  dataDir: string;
+}
+
+let api: Api;
+let redis: Redis;
+
+// ---------- raw HTTP over a socket ----------
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+interface RawOutcome {
+  /** The answer, if one arrived before the connection ended. */
+  response: RawResponse | null;
+  /** How the exchange ended. */
+  ended: 'answer' | 'server-closed' | 'client-hung-up' | 'wait-timed-out';
+  /** For stalls: the process's /healthz status while the body was stalled. */
+  healthDuringStall?: number;
+}
+
+/** A complete response in `data` (by Content-Length, or at close when `closed`), else null. */
+function parseResponse(data: Buffer, closed: boolean): RawResponse | null {
+  const headEnd = data.indexOf('\r\n\r\n');
+  if (headEnd < 0) return null;
+  const [statusLine = '', ...lines] = data.subarray(0, headEnd).toString('latin1').split('\r\n');
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? NaN);
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const body = data.subarray(headEnd + 4);
+  const length = headers['content-length'] === undefined ? null : Number(headers['content-length']);
+  if (length !== null && body.length >= length) return { status, headers, body: body.subarray(0, length).toString('utf8') };
+  return closed ? { status, headers, body: body.toString('utf8') } : null;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends `c` as raw bytes to `path` and does what its `then` says. */
+function sendRaw(target: Api, method: string, path: string, c: MalformedCase): Promise<RawOutcome> {
+  const { port } = target;
+  const length = c.length ?? c.body.length;
+  const head =
+    `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${API_KEY}\r\n` +
+    c.headers.map(([name, value]) => `${name}: ${value}\r\n`).join('') +
+    (length === 'none' ? '' : `Content-Length: ${length}\r\n`) +
+    '\r\n';
+  const then = c.then ?? 'answer';
+  return new Promise((resolve) => {
+    const received: Buffer[] = [];
+    let settled = false;
+    const socket = connect(port, '127.0.0.1');
+    let healthDuringStall: number | undefined;
+    const settle = (ended: RawOutcome['ended'], closed: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      const response = parseResponse(Buffer.concat(received), closed);
+      socket.destroy();
+      resolve({ response, ended, ...(healthDuringStall === undefined ? {} : { healthDuringStall }) });
+    };
+    const timer = setTimeout(() => settle('wait-timed-out', true), ANSWER_TIMEOUT_MS + (then === 'stall' ? STALL_MS : 0));
+    socket.on('data', (chunk: Buffer) => {
+      received.push(chunk);
+      if (then !== 'hang-up' && parseResponse(Buffer.concat(received), false)) settle('answer', false);
+    });
+    // A server that answers early and closes makes our writes fail: that is an outcome, not an error.
+    socket.on('error', () => undefined);
+    socket.on('close', () => settle('server-closed', true));
+    void (async () => {
+      socket.write(Buffer.from(head, 'latin1'));
+      const pieces = c.trickle?.pieces ?? 1;
+      const size = Math.ceil(c.body.length / pieces);
+      for (let i = 0; i < c.body.length && !socket.destroyed; i += size) {
+        if (i > 0 && c.trickle) await sleep(c.trickle.intervalMs);
+        await new Promise<void>((done) => socket.write(c.body.subarray(i, i + size), () => done()));
+      }
+      if (then === 'hang-up') {
+        await sleep(20); // let the server start reading what was sent
+        settle('client-hung-up', false);
+      } else if (then === 'stall') {
+        const stalledUntil = Date.now() + STALL_MS;
+        healthDuringStall = (await fetch(`${baseUrl(target)}/healthz`)).status;
+        await sleep(stalledUntil - Date.now());
+        settle('client-hung-up', false);
+      }
+    })();
+  });
+}
+
+// ---------- the API under test ----------
+
+function baseUrl(target: Api): string {
+  return `http://127.0.0.1:${target.port}`;
+}
+
+async function apiFetch(target: Api, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${API_KEY}`);
+  return fetch(`${baseUrl(target)}${path}`, { ...init, headers });
+}
+
+/** Method and path of a case; PUT cases get a fresh upload (declared as the case says). */
+async function requestLine(target: Api, c: MalformedCase): Promise<{ method: string; path: string }> {
+  switch (c.target.route) {
+    case 'create-job':
+      return { method: 'POST', path: '/v1/jobs' };
+    case 'create-upload':
+      return { method: 'POST', path: '/v1/uploads' };
+    case 'put-upload': {
+      const res = await apiFetch(target, '/v1/uploads', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ filename: 'a.wav', ...c.target.declare }),
+      });
+      const ticket = (await res.json()) as { url: string };
+      expect(res.status, JSON.stringify(ticket)).toBe(201);
+      const url = new URL(ticket.url);
+      return { method: 'PUT', path: `${url.pathname}${url.search}` };
+    }
+  }
+}
+
+async function sendCase(target: Api, c: MalformedCase): Promise<RawOutcome> {
+  const { method, path } = await requestLine(target, c);
+  return sendRaw(target, method, path, c);
+}
+
+function describeOutcome(c: MalformedCase, outcome: RawOutcome, target: Api): string {
+  const res = outcome.response;
+  const answer = res ? `${res.status} ${res.headers['content-type'] ?? ''} ${res.body.slice(0, 300)}` : 'no answer';
+  return `${c.name}: ended ${outcome.ended}, ${answer}\n${target.child.output.slice(-15).join('\n')}`;
+}
+
+/** Checks the answer against the case's expectation; an accepted job is canceled and purged. */
+async function checkAnswer(target: Api, c: MalformedCase, outcome: RawOutcome): Promise<void> {
+  const context = describeOutcome(c, outcome, target);
+  const res = outcome.response;
+  switch (c.expect.kind) {
+    case 'problem': {
+      expect(res, context).not.toBeNull();
+      expect(res?.status, context).toBe(c.expect.status);
+      expect(res?.headers['content-type'], context).toMatch(/^application\/problem\+json/);
+      const problem = JSON.parse(res?.body ?? '') as { status: number; code: string; type: string; detail: string };
+      expect(problem.code, context).toBe(c.expect.code);
+      expect(problem.status, context).toBe(c.expect.status);
+      expect(problem.type, context).toBe(`urn:earshot:problem:${c.expect.code}`);
+      expect(problem.detail, context).toEqual(expect.any(String));
+      return;
+    }
+    case 'http-error':
+      expect(res?.status, context).toBe(c.expect.status);
+      return;
+    case 'hang-up':
+      expect(outcome.ended, context).toBe('client-hung-up');
+      return;
+    case 'stall':
+      // The process kept serving others meanwhile; a server that cut the request off first answered a plain 408.
+      expect(outcome.healthDuringStall, context).toBe(200);
+      if (res) expect(res.status, context).toBe(408);
+      return;
+    case 'accepted': {
+      expect(res?.status, context).toBe(202);
+      const job = JSON.parse(res?.body ?? '') as { id: string };
+      expect((await apiFetch(target, `/v1/jobs/${job.id}`, { method: 'DELETE' })).status, context).toBe(202);
+      expect((await apiFetch(target, `/v1/jobs/${job.id}?purge=true`, { method: 'DELETE' })).status, context).toBe(204);
+      return;
+    }
+  }
+}
+
+/** Every file under `dir` (objects, sidecars, temp files), relative to it. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)));
+}
+
+/** Nothing in storage (waiting a little: after a hang-up the server cleans up on its own time), and the process answers. */
+async function checkStillHealthy(target: Api, c: MalformedCase): Promise<void> {
+  const deadline = Date.now() + 5000;
+  let files = await filesUnder(target.dataDir);
+  while (files.length > 0 && Date.now() < deadline) {
+    await sleep(50);
+    files = await filesUnder(target.dataDir);
+  }
+  expect(files, `${c.name}: left in storage`).toEqual([]);
+  const proc = target.child.process;
+  expect({ exitCode: proc.exitCode, signal: proc.signalCode }, `${c.name}: the API exited\n${group.tails()}`).toEqual({ exitCode: null, signal: null });
+  const health = await fetch(`${baseUrl(target)}/healthz`);
+  expect(health.status, c.name).toBe(200);
+  expect(target.child.output.filter((line) => CRASH_LINE.test(line)), `${c.name}: crash or 5xx in the API's output`).toEqual([]);
+}
+
+// ---------- stack ----------
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function startApi(name: string): Promise<Api> {
+  const [port, dataDir] = await Promise.all([freePort(), mkdtemp(join(tmpdir(), `earshot-malformed-${name}-`))]);
+  // The child gets this machine's environment minus any Earshot/S3 settings, plus the test's.
+  const inherited = Object.entries(processEnv()).filter(
+    (e): e is [string, string] => e[1] !== undefined && !/^(EARSHOT_|S3_|REDIS_URL$)/.test(e[0]),
+  );
+  const env = {
+    ...Object.fromEntries(inherited),
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    EARSHOT_KEY_PREFIX: names.keyPrefix,
+    EARSHOT_QUEUE_PREFIX: names.queuePrefix,
+    EARSHOT_QUEUE: names.queue,
+    EARSHOT_WEBHOOK_QUEUE: names.webhookQueue,
+    EARSHOT_API_KEYS: `${API_KEY}:malformed`,
+    EARSHOT_API_WEBHOOK_WORKER: 'false',
+    EARSHOT_STORAGE: 'fs',
+    EARSHOT_DATA_DIR: dataDir,
+    EARSHOT_HOST: '127.0.0.1',
+    EARSHOT_PORT: String(port),
+    EARSHOT_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    EARSHOT_MAX_UPLOAD_BYTES: String(CORPUS_LIMITS.maxUploadBytes),
+    EARSHOT_REQUEST_TIMEOUT_MS: String(CORPUS_LIMITS.requestTimeoutMs),
+    EARSHOT_LOG_LEVEL: 'info',
+  };
+  const child = await group.start(name, 'apps/api/dist/main.js', env, 'earshot api listening');
+  return { child, port, dataDir };
+}
+
+beforeAll(async () => {
+  // The child runs the built API: (re)build what is missing or stale (tsc -b is incremental).
+  await promisify(execFile)('npx', ['tsc', '-b', 'apps/api'], { cwd: REPO_ROOT, timeout: 240_000 });
+  redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+  api = await startApi('api');
+});
+
+afterAll(async () => {
+  await group.stopAll();
+  if (redis) {
+    for (const pattern of [`${names.keyPrefix}*`, `${names.queuePrefix}:*`]) await deleteKeys(redis, pattern);
+    await redis.quit();
+  }
+  if (api) await rm(api.dataDir, { recursive: true, force: true });
+});
+
+describe('malformed requests against the API process', () => {
+  // One test per case, named exactly as in the corpus (it.each would truncate long names).
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const outcome = await sendCase(api, c);
+      await checkAnswer(api, c, outcome);
+      await checkStillHealthy(api, c);
+    });
+  }
+
+  it('still accepts a valid upload afterwards', async () => {
+    const valid = validJobRequest();
+    const res = await apiFetch(api, '/v1/jobs', { method: 'POST', headers: { 'content-type': valid.contentType }, body: valid.body });
+    const job = (await res.json()) as { id: string; status: string };
+    expect(res.status, JSON.stringify(job)).toBe(202);
+    expect(job.status).toBe('queued');
+    expect(await filesUnder(join(api.dataDir, 'tmp'))).toEqual([]);
+    expect((await filesUnder(join(api.dataDir, 'objects'))).length).toBe(1);
+    expect(api.child.output.filter((line) => CRASH_LINE.test(line))).toEqual([]);
+  });
+});
