@@ -22,7 +22,6 @@ import { isAppError } from '@earshot/core/errors/app-error';
 import { JobStore } from '@earshot/core/jobs/job-store';
 import { createTranscriptionQueue } from '@earshot/core/queue/transcription-queue';
 import { createBlobStore } from '@earshot/core/storage/create-blob-store';
-import { S3BlobStore } from '@earshot/core/storage/s3-blob-store';
 import { createApp } from './app.js';
 import { blobStoreConfigOf } from '@earshot/core/config/blob-store-config';
 import { devApiKey } from './runtime/dev-credentials.js';
@@ -88,10 +87,8 @@ async function main(): Promise<void> {
     await waitForRedis(redis, logger);
 
     const store = createBlobStore(blobStoreConfigOf(service));
-    if (store instanceof S3BlobStore) {
-      releasers.push('s3 client', () => store.destroy());
-      await store.ensureBucket();
-    }
+    releasers.push('blob store', () => store.close());
+    await store.prepare();
     logger.info({ store: store.description }, 'blob store ready');
 
     const jobs = new JobStore({ redis, keyPrefix: service.keyPrefix, retentionS: service.retentionS });

@@ -21,7 +21,6 @@ import { isAppError } from '@earshot/core/errors/app-error';
 import { JobStore } from '@earshot/core/jobs/job-store';
 import type { TranscriptionJobData } from '@earshot/core/queue/transcription-queue';
 import { createBlobStore } from '@earshot/core/storage/create-blob-store';
-import { S3BlobStore } from '@earshot/core/storage/s3-blob-store';
 import { createWebhookDispatcher } from '@earshot/core/webhooks/delivery-queue';
 import { createWorkerMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -62,7 +61,7 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
   bullRedis.on('error', (err) => logger.warn({ err }, 'redis error (bullmq)'));
 
   const store = createBlobStore(blobStoreConfigOf(service));
-  if (store instanceof S3BlobStore) releases.push('s3 client', () => store.destroy());
+  releases.push('blob store', () => store.close());
   const jobStore = new JobStore({ redis, keyPrefix: service.keyPrefix, retentionS: service.retentionS });
   const dispatcher = createWebhookDispatcher({
     connection: bullRedis,

@@ -12,7 +12,6 @@ import type { Readable } from 'node:stream';
 import { AppError, isAppError } from '@earshot/core/errors/app-error';
 import type { JobSource } from '@earshot/core/jobs/job-record';
 import type { BlobStore } from '@earshot/core/storage/blob-store';
-import { S3BlobStore } from '@earshot/core/storage/s3-blob-store';
 import { parseS3Uri } from '@earshot/core/storage/s3-uri';
 import { assertPublicDestination } from '@earshot/core/net/destination-guard';
 
@@ -60,12 +59,13 @@ async function fetchStoredBytes(key: string, options: SourceFetchOptions): Promi
 
 async function fetchS3Bytes(uri: string, options: SourceFetchOptions): Promise<Uint8Array> {
   const { bucket, key } = parseS3Uri(uri);
-  if (!(options.store instanceof S3BlobStore)) {
+  const external = options.store.external;
+  if (!external) {
     throw new AppError('SOURCE_FETCH_FAILED', `s3:// sources need EARSHOT_STORAGE=s3; this worker uses ${options.store.description}`, {
       retryable: false,
     });
   }
-  const stream = await options.store.getExternalStream(bucket, key);
+  const stream = await external.open(bucket, key);
   return readLimited(stream, options.maxBytes, uri);
 }
 

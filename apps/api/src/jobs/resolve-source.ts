@@ -7,13 +7,10 @@
  *   service's own bucket are refused, or a tenant could transcribe another tenant's audio.
  * - `uploadId`: must be this tenant's upload, with data PUT already, not empty, within the size limit.
  */
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { AppError } from '@earshot/core/errors/app-error';
 import type { JobSource } from '@earshot/core/jobs/job-record';
 import type { BlobStore } from '@earshot/core/storage/blob-store';
 import { tenantPrefix } from '@earshot/core/storage/keys';
-import { S3BlobStore } from '@earshot/core/storage/s3-blob-store';
-import { s3SourceError } from '@earshot/core/storage/s3-errors';
 import { parseS3Uri } from '@earshot/core/storage/s3-uri';
 import { tooLarge } from '../uploads/hashing-limiter.js';
 import type { UploadRecord, UploadRegistry } from '../uploads/upload-registry.js';
@@ -49,8 +46,8 @@ function refused(message: string, path: string): AppError {
 }
 
 async function checkS3Source(uri: string, tenant: string, rules: SourceRules): Promise<JobSource> {
-  const { store } = rules;
-  if (!(store instanceof S3BlobStore)) {
+  const external = rules.store.external;
+  if (!external) {
     throw refused('s3:// sources need the S3 storage backend (EARSHOT_STORAGE=s3); upload the file instead', 'audio.s3Uri');
   }
   const { bucket, key } = parseS3Uri(uri);
@@ -58,18 +55,17 @@ async function checkS3Source(uri: string, tenant: string, rules: SourceRules): P
     throw refused(`bucket ${bucket} is not an allowed source bucket`, 'audio.s3Uri');
   }
   const dataArea = `${rules.storagePrefix}tenants/`;
-  if (bucket === store.bucket && key.startsWith(dataArea) && !key.startsWith(rules.storagePrefix + tenantPrefix(tenant))) {
+  if (bucket === external.ownBucket && key.startsWith(dataArea) && !key.startsWith(rules.storagePrefix + tenantPrefix(tenant))) {
     throw refused('s3Uri points into the service storage of another tenant', 'audio.s3Uri');
   }
   try {
-    await store.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    await external.check(bucket, key);
   } catch (err) {
-    const error = s3SourceError(err, bucket, key);
     // Transient trouble (network, throttling, 5xx) is ours, not the client's: 503, retry later.
-    if (error.code === 'SOURCE_FETCH_FAILED' && error.retryable) {
-      throw new AppError('STORAGE_ERROR', error.message, { cause: err });
+    if (err instanceof AppError && err.code === 'SOURCE_FETCH_FAILED' && err.retryable) {
+      throw new AppError('STORAGE_UNAVAILABLE', err.message, { cause: err });
     }
-    throw error;
+    throw err;
   }
   return { kind: 's3', uri };
 }

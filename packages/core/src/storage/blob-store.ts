@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
  *
  * Errors (always `AppError`):
  * - a missing key is `NOT_FOUND` (404, not retryable). `SOURCE_NOT_FOUND` is kept for objects a
- *   user named themselves (an `s3://` URI in a job), see `S3BlobStore.getExternalStream`.
+ *   user named themselves (an `s3://` URI in a job), see `ExternalObjects`.
  * - invalid key, metadata, range or options: `VALIDATION_FAILED` (an unsatisfiable range has httpStatus 416).
  * - the backend cannot be reached, does not answer in time or answers 5xx: `STORAGE_UNAVAILABLE`
  *   (503, retryable).
@@ -98,6 +98,25 @@ export interface BlobStore {
   presignGet(key: string, opts: PresignOptions): Promise<string | null>;
   /** Readiness: throws STORAGE_ERROR unless the bucket is reachable / the directory is writable. */
   check(): Promise<void>;
+  /** Makes the store usable (creates the S3 bucket or the directory); idempotent, safe to race. */
+  prepare(): Promise<void>;
+  /** Releases connections at shutdown; the store is unusable afterwards. */
+  close(): void;
+  /** Objects outside the store that clients may name (`s3://bucket/key` sources), or null when this backend has none (fs). */
+  readonly external: ExternalObjects | null;
+}
+
+/**
+ * Objects a client names by URI (an `s3://` source): any bucket the store's credentials can read,
+ * outside the store's prefix. Failures: missing → SOURCE_NOT_FOUND; anything else →
+ * SOURCE_FETCH_FAILED (retryable unless access is denied).
+ */
+export interface ExternalObjects {
+  /** The bucket the store itself writes to (so a client cannot name another tenant's data in it). */
+  readonly ownBucket: string;
+  /** Resolves when the object exists and is readable. */
+  check(bucket: string, key: string): Promise<void>;
+  open(bucket: string, key: string): Promise<Readable>;
 }
 
 /** Default and maximum page size of `list` (S3's MaxKeys limit). */

@@ -194,6 +194,17 @@ export class FsBlobStore implements BlobStore {
     return null;
   }
 
+  /** No external objects: `s3://` sources need the S3 backend. */
+  readonly external = null;
+
+  async prepare(): Promise<void> {
+    await this.check();
+  }
+
+  close(): void {
+    // Nothing to release: files are opened per call.
+  }
+
   async check(): Promise<void> {
     const probe = join(this.tmpDir, `check-${randomUUID()}`);
     try {

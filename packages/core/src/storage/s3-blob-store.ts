@@ -21,6 +21,7 @@ import {
   type BlobHead,
   type BlobStore,
   type ByteRange,
+  type ExternalObjects,
   type ListOptions,
   type ListPage,
   type PresignOptions,
@@ -113,6 +114,7 @@ export class S3BlobStore implements BlobStore {
       config.credentials = { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey };
     }
     this.client = new S3Client(config);
+    this.external = { ...this.external, ownBucket: this.bucket };
     this.description = `s3://${this.bucket}/${this.prefix}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
   }
 
@@ -318,6 +320,27 @@ export class S3BlobStore implements BlobStore {
   destroy(): void {
     this.client.destroy();
   }
+
+  close(): void {
+    this.destroy();
+  }
+
+  prepare(): Promise<void> {
+    return this.ensureBucket();
+  }
+
+  /** `s3://` sources: any bucket these credentials can read. */
+  readonly external: ExternalObjects = {
+    ownBucket: '',
+    check: async (bucket, key) => {
+      try {
+        await this.quick((abortSignal) => this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }));
+      } catch (err) {
+        throw s3SourceError(err, bucket, key);
+      }
+    },
+    open: (bucket, key) => this.getExternalStream(bucket, key),
+  };
 
   /**
    * Runs a request that should answer quickly (metadata, deletes, the start of a download) with a
