@@ -48,8 +48,8 @@ export interface ReceiveOptions {
 
 /** Name of the part holding the audio. */
 export const FILE_FIELD = 'file';
-export const MAX_FIELD_BYTES = 64 * 1024;
-export const MAX_FIELDS = 50;
+const MAX_FIELD_BYTES = 64 * 1024;
+const MAX_FIELDS = 50;
 const CONTENT_TYPE = /^[A-Za-z0-9!#$&^_.+-]{1,64}\/[A-Za-z0-9!#$&^_.+-]{1,64}$/;
 
 function invalid(message: string): AppError {
