@@ -148,7 +148,12 @@ describe('fault suite: webhook receivers and the webhook deliverer', () => {
     // Between attempts: the receiver asks for a retry in 2 s; the deliverer dies while the retry waits.
     stack.receiver.script('/hooks/deliverer', [{ status: 503, headers: { 'retry-after': '2' } }]);
     const between = await completedJob(stack.hookUrl('/hooks/deliverer'));
-    await waitFor('the first attempt', () => completedHooks(between).length === 1, { timeoutMs: 20_000, intervalMs: 20, context: stack.context });
+    const first = await waitFor('the first attempt', () => completedHooks(between)[0], { timeoutMs: 20_000, intervalMs: 20, context: stack.context });
+    await waitFor('the delivery to wait for its retry', async () => (await (await stack.webhookQueue().getJob(first.id))?.getState()) === 'delayed', {
+      timeoutMs: 10_000,
+      intervalMs: 20,
+      context: stack.context,
+    });
     deliverer.process.kill('SIGKILL');
     await deliverer.exited;
     await sleep(2500); // the retry fell due while no deliverer ran (the API's is off)

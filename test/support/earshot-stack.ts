@@ -65,6 +65,8 @@ export interface EarshotStack {
   startDeliverer(extra?: Record<string, string>): Promise<Child>;
   /** The transcription queue (pause/resume, counts). */
   queue(): Queue;
+  /** The webhook delivery queue (a delivery job's id is its event id, the `webhook-id`). */
+  webhookQueue(): Queue;
   /** `receiver.url + path` */
   hookUrl(path: string): string;
   /** Path of a generated test audio file. */
@@ -80,7 +82,12 @@ let built: Promise<unknown> | undefined;
 
 /** Children run the built apps: (re)build what is stale, once per test file (tsc -b is incremental). */
 function ensureBuilt(): Promise<unknown> {
-  built ??= promisify(execFile)('npx', ['tsc', '-b', 'packages/core', 'apps/api', 'apps/worker'], { cwd: REPO_ROOT, timeout: 240_000 });
+  built ??= promisify(execFile)('npx', ['tsc', '-b', 'packages/core', 'apps/api', 'apps/worker'], { cwd: REPO_ROOT, timeout: 240_000 }).catch(
+    (err: unknown) => {
+      const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+      throw new Error(`the apps do not build (npx tsc -b packages/core apps/api apps/worker):\n${stdout}${stderr}`.trim(), { cause: err });
+    },
+  );
   return built;
 }
 
@@ -113,6 +120,7 @@ export async function createEarshotStack(options: EarshotStackOptions): Promise<
   redis.on('error', () => undefined); // the Redis fault test kills it on purpose
   const api = createApiClient({ baseUrl: apiUrl, apiKey, context });
   let queue: Queue | undefined;
+  let webhookQueue: Queue | undefined;
 
   function env(extra: Record<string, string> = {}): Record<string, string> {
     // This machine's environment minus any Earshot/S3 settings, then the run's.
@@ -198,6 +206,10 @@ export async function createEarshotStack(options: EarshotStackOptions): Promise<
       queue ??= new Queue(names.queue, { connection: redis, prefix: names.queuePrefix });
       return queue;
     },
+    webhookQueue() {
+      webhookQueue ??= new Queue(names.webhookQueue, { connection: redis, prefix: names.queuePrefix });
+      return webhookQueue;
+    },
     hookUrl: (path) => `${receiver.url}${path}`,
     audioFile: (name) => join(TEST_AUDIO_DIR, name),
     expectSettledOnce: (overrides = {}) =>
@@ -212,7 +224,7 @@ export async function createEarshotStack(options: EarshotStackOptions): Promise<
     async close() {
       await group.stopAll();
       await Promise.all([receiver.close(), audio.close()]);
-      await queue?.close().catch(() => undefined);
+      await Promise.all([queue, webhookQueue].map((q) => q?.close().catch(() => undefined)));
       if (redis.status === 'ready') {
         await deleteKeys(redis, `${names.keyPrefix}*`);
         await deleteKeys(redis, `${names.queuePrefix}:*`);

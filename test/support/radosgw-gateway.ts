@@ -10,7 +10,9 @@
  * watch/notify on control objects, so a frozen or killed second gateway makes every bucket
  * create/delete on the shared one wait for the notify timeout (measured: 25–30 s each).
  * `rgw_num_control_oids=0` makes ours watch a control object nobody notifies, and
- * `rgw_cache_enabled=false` means it has no cache that could go stale.
+ * `rgw_cache_enabled=false` means it has no cache that could go stale. No garbage-collection or
+ * lifecycle threads either: a gateway killed while holding one of their cluster-wide locks would
+ * block that work on the shared gateway until the lock times out.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -86,6 +88,8 @@ export async function startRadosgwGateway(options: RadosgwGatewayOptions): Promi
     `--rgw-frontends=beast endpoint=127.0.0.1:${port}`,
     '--rgw-cache-enabled=false',
     '--rgw-num-control-oids=0',
+    '--rgw-enable-gc-threads=false',
+    '--rgw-enable-lc-threads=false',
     `--rgw-data=${options.dir}`,
     `--log-file=${join(options.dir, 'radosgw.log')}`,
     `--pid-file=${join(options.dir, 'radosgw.pid')}`,
