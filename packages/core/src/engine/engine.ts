@@ -31,6 +31,8 @@ export interface TranscribeProgress {
   fraction: number;
   segmentsDone: number;
   segmentsTotal: number;
+  /** Seconds of decoded audio, known from the `vad` phase on (exact: after decoding). */
+  audioS?: number;
 }
 
 export interface TranscribeHooks {
@@ -122,7 +124,9 @@ export class Engine {
     clock: { decodeMs: number; started: number } = { decodeMs: 0, started: performance.now() },
   ): Promise<Transcript> {
     const request = parseRequest(requestInput);
-    const { signal, onProgress } = hooks;
+    const { signal } = hooks;
+    const progressHook = hooks.onProgress;
+    const onProgress = progressHook && ((p: TranscribeProgress): void => progressHook({ ...p, audioS: audio.durationS }));
     const checkAbort = (): void => {
       if (signal?.aborted) throw new AppError('JOB_CANCELED', 'transcription canceled');
     };
