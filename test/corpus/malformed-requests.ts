@@ -13,10 +13,10 @@
  *   (close the socket; nobody reads an answer), or `stall` (keep the socket open and send nothing
  *   for longer than the run's request timeout, then hang up).
  * - **expect**: what the API must do. `problem`: a 4xx problem JSON answer with this status and
- *   code. `http-error`: Node's HTTP parser rejects the message framing itself (bad chunking,
- *   contradictory lengths) with a plain 4xx before the app can answer. `hang-up`: no answer
- *   needed. `stall`: no answer needed either; if the server's request timeout ends the request
- *   before the client gives up, its answer is a plain 408. `accepted`: a 202, by design (`why`).
+ *   code (framing Node's HTTP parser refuses, such as bad chunking or contradictory lengths, is
+ *   answered by the server's clientError handler: 400 VALIDATION_FAILED). `hang-up`: no answer
+ *   needed. `stall`: the server's request timeout ends the request while the client waits: 408
+ *   REQUEST_TIMEOUT, and other requests are served meanwhile. `accepted`: a 202, by design (`why`).
  *
  * Whatever the expectation, afterwards nothing may be left in storage and the process must still
  * be up; the runner checks both after every case.
@@ -43,7 +43,6 @@ export const CORPUS_LIMITS = {
 
 export type Expectation =
   | { kind: 'problem'; status: number; code: string }
-  | { kind: 'http-error'; status: number }
   | { kind: 'hang-up' }
   | { kind: 'stall' }
   | { kind: 'accepted'; why: string };
@@ -180,7 +179,8 @@ const INVALID = problem(400, 'VALIDATION_FAILED');
 const TOO_LARGE = problem(413, 'PAYLOAD_TOO_LARGE');
 const UNSUPPORTED = problem(415, 'UNSUPPORTED_MEDIA_TYPE');
 const EMPTY = problem(422, 'AUDIO_EMPTY');
-const HTTP_400: Expectation = { kind: 'http-error', status: 400 };
+/** Framing Node's HTTP parser refuses; the server's clientError handler answers problem JSON. */
+const HTTP_400 = problem(400, 'VALIDATION_FAILED');
 
 const multipartCase = (name: string, parts: Part[], expect: Expectation, extra: Partial<MalformedCase> = {}): MalformedCase => ({
   name,
@@ -563,7 +563,7 @@ export function validJobRequest(): { contentType: string; body: Buffer } {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   for (const c of malformedRequests()) {
-    const expect = c.expect.kind === 'problem' ? `${c.expect.status} ${c.expect.code}` : c.expect.kind === 'http-error' ? `${c.expect.status} (HTTP parser)` : c.expect.kind;
+    const expect = c.expect.kind === 'problem' ? `${c.expect.status} ${c.expect.code}` : c.expect.kind;
     process.stdout.write(`${c.name.padEnd(60)} ${c.target.route.padEnd(14)} ${String(c.body.length).padStart(8)} B  ${expect}\n`);
   }
 }

@@ -12,7 +12,7 @@
  * requests in flight, then the webhook worker, the queue, the store and Redis are released (in
  * reverse order of creation). A second signal, or EARSHOT_SHUTDOWN_TIMEOUT_MS passing, exits at once.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { processEnv } from '@earshot/core/config/env';
@@ -26,6 +26,7 @@ import { createApp } from './app.js';
 import { blobStoreConfigOf } from '@earshot/core/config/blob-store-config';
 import { devApiKey } from './runtime/dev-credentials.js';
 import { createFailFastRedis, waitForRedis } from './runtime/fail-fast-redis.js';
+import { createHttpServer } from './runtime/http-server.js';
 import { startWebhookDeliverer, webhookAttemptsStoreOf } from './runtime/webhook-deliverer.js';
 import { closeRedis } from '@earshot/core/runtime/close-redis';
 import { createReleaseStack } from '@earshot/core/runtime/release-stack';
@@ -114,8 +115,7 @@ async function main(): Promise<void> {
       logger,
       isDraining: () => draining,
     });
-    const httpServer = createServer(app);
-    httpServer.requestTimeout = http.requestTimeoutMs;
+    const httpServer = createHttpServer(app, { requestTimeoutMs: http.requestTimeoutMs, logger });
     const address = await listen(httpServer, http.port, http.host);
     releasers.push('http server', () => closeServer(httpServer));
     logger.info({ host: address.address, port: address.port, publicUrl: service.publicUrl, tenants: [...new Set(apiKeys.map((k) => k.tenant))] }, 'earshot api listening');

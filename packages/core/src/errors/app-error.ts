@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   RESULT_NOT_AVAILABLE: { httpStatus: 404, retryable: false },
   PAYLOAD_TOO_LARGE: { httpStatus: 413, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, retryable: false },
+  REQUEST_TIMEOUT: { httpStatus: 408, retryable: false },
+  HEADERS_TOO_LARGE: { httpStatus: 431, retryable: false },
   // infrastructure
   STORAGE_ERROR: { httpStatus: 503, retryable: true },
   /** The storage backend cannot be reached (connection refused or reset, timeout, 5xx). */
