@@ -78,6 +78,9 @@ export interface BlobStore {
   /**
    * Stores `body` under `key`, replacing any object there. A stream is streamed (S3: multipart
    * upload for bodies over one part), never buffered whole. Readers never see a partial object.
+   * A store listens to a stream body's errors before its first `await`, so a body that fails at
+   * any time fails the put (and stores nothing); a stream that fails before `put` is called is
+   * the caller's to handle.
    */
   put(key: string, body: Uint8Array | Readable, opts?: PutOptions): Promise<PutResult>;
   /** Opens the object (or a byte range of it). Fails with NOT_FOUND before returning a stream. */
