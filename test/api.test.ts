@@ -6,8 +6,9 @@
  * with the store. Each API instance gets its own Redis key prefix and BullMQ queue, removed
  * afterwards; each store its own directory or bucket.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,8 @@ import { resultKey } from '@earshot/core/storage/keys';
 import { S3BlobStore } from '@earshot/core/storage/s3-blob-store';
 import { createRedisWebhookAttemptsStore, type WebhookAttemptsStore } from '@earshot/core/webhooks/attempts-store';
 import type { Queue } from 'bullmq';
+import { createAudioMeasurer } from '@earshot/api/jobs/measure-audio';
+import { TEST_AUDIO_DIR } from './setup/paths.js';
 import { makeTestBucket, type TestBucket } from './setup/s3.js';
 
 const RUN = randomBytes(4).toString('hex');
@@ -81,7 +84,8 @@ async function startApi(store: BlobStore, env: Record<string, string> = {}): Pro
   const jobs = new JobStore({ redis, keyPrefix });
   const queue = createTranscriptionQueue({ connection: redis, name: queueName, prefix: queuePrefix });
   const attempts = createRedisWebhookAttemptsStore({ redis, keyPrefix: `${keyPrefix}webhook-attempts:` });
-  const app = createApp({ store, jobs, queue, webhookAttempts: attempts, redis, config: { service, http, apiKeys: http.apiKeys ?? [] }, logger });
+  const measureAudio = createAudioMeasurer({ store, ffmpegPath: 'ffmpeg', logger });
+  const app = createApp({ store, jobs, queue, webhookAttempts: attempts, redis, config: { service, http, apiKeys: http.apiKeys ?? [] }, logger, measureAudio });
   server.on('request', app);
   return {
     url,
@@ -347,7 +351,7 @@ describe('API basics (fs store)', () => {
     expect(job.source.url).not.toContain(':pw@');
     // The worker gets the real URL from the record; the queue payload carries ids only.
     const queued = await api.queue.getJob(job.id);
-    expect(queued?.data).toEqual({ jobId: job.id, tenant: 't1' });
+    expect(queued?.data).toEqual({ jobId: job.id, tenant: 't1', audio: null }); // a URL's duration is unknown until a worker decodes it
     expect((await api.jobs.get(job.id))?.source).toEqual({ kind: 'url', url: 'https://user:pw@example.com/call.mp3?X-Amz-Signature=secret&id=7' });
     expect(queued?.opts.priority).toBe(5);
     expect(await queued?.getState()).toBe('prioritized');
@@ -626,8 +630,23 @@ describe.each(['fs', 's3'] as const)('uploads and deletion with the %s store', (
     expect(key).toBe(`tenants/t1/jobs/${job.id}/audio/source.wav`);
     expect(sha256(await fixture.store.getBytes(key))).toBe(sha256(bytes));
     const queued = await api.queue.getJob(job.id);
-    expect(queued?.data).toEqual({ jobId: job.id, tenant: 't1' });
+    expect(queued?.data).toEqual({ jobId: job.id, tenant: 't1', audio: null }); // random bytes: no duration to read
     expect(await queued?.getState()).toBe('waiting');
+  });
+
+  it('reads the audio duration from the uploaded container at submission (record, resource, queue payload)', async () => {
+    const wav = await readFile(join(TEST_AUDIO_DIR, 'en-60s.wav'));
+    const flac = await readFile(join(TEST_AUDIO_DIR, 'en-zh-silence.flac'));
+    for (const [bytes, name] of [[wav, 'call.wav'], [flac, 'call.flac']] as const) {
+      const res = await call(api, 'POST', '/v1/jobs', { body: uploadForm(bytes, name) });
+      expect(res.status, res.text).toBe(202);
+      const audio = res.json.audio as { durationS: number; exact: boolean };
+      expect(audio.exact).toBe(false); // declared by the container; a worker's decode makes it exact
+      const decoded = Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', join(TEST_AUDIO_DIR, name === 'call.wav' ? 'en-60s.wav' : 'en-zh-silence.flac')]).toString());
+      expect(Math.abs(audio.durationS - decoded)).toBeLessThan(0.05);
+      expect((await api.jobs.get(res.json.id as string))?.audio).toEqual(audio);
+      expect((await api.queue.getJob(res.json.id as string))?.data.audio).toEqual(audio);
+    }
   });
 
   it('multipart upload: options after the file work too; bad options store nothing', async () => {
@@ -713,7 +732,7 @@ describe.each(['fs', 's3'] as const)('uploads and deletion with the %s store', (
     const key = record?.source.kind === 'storage' ? record.source.key : '';
     expect(key).toBe(`tenants/t1/uploads/${ticket.json.uploadId}/source.wav`);
     expect(sha256(await fixture.store.getBytes(key))).toBe(sha256(bytes));
-    expect((await api.queue.getJob(created.json.id))?.data).toEqual({ jobId: created.json.id, tenant: 't1' });
+    expect((await api.queue.getJob(created.json.id))?.data).toEqual({ jobId: created.json.id, tenant: 't1', audio: null });
 
     // An upload feeds one job, and its bytes can no longer be replaced.
     const reuse = await call(api, 'POST', '/v1/jobs', { json: { audio: { uploadId: ticket.json.uploadId } } });

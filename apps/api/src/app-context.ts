@@ -17,6 +17,7 @@ import type { TranscriptionJobData } from '@earshot/core/queue/transcription-que
 import type { BlobStore } from '@earshot/core/storage/blob-store';
 import type { WebhookAttemptsStore } from '@earshot/core/webhooks/attempts-store';
 import type { SourceRules } from './jobs/resolve-source.js';
+import type { MeasureAudio } from './jobs/measure-audio.js';
 import type { SubmitDeps } from './jobs/submit-job.js';
 import { UploadRegistry } from './uploads/upload-registry.js';
 
@@ -38,6 +39,8 @@ export interface AppDeps {
   logger: Logger;
   /** true once shutdown started: /readyz answers 503 so load balancers stop sending traffic. */
   isDraining?: () => boolean;
+  /** Reads a new job's audio duration from its container (jobs/measure-audio.ts); unknown when absent. */
+  measureAudio?: MeasureAudio;
 }
 
 export interface AppContext extends AppDeps {
@@ -64,6 +67,7 @@ export function createAppContext(deps: AppDeps): AppContext {
       queue: deps.queue,
       uploads,
       retry: { attempts: service.jobAttempts, backoffMs: service.jobBackoffMs },
+      measureAudio: deps.measureAudio ?? (async () => null),
       logger: deps.logger,
     },
   };

@@ -16,6 +16,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { processEnv } from '@earshot/core/config/env';
+import { loadEngineConfig } from '@earshot/core/config/engine-config';
 import { loadHttpConfig, type ApiKey, type HttpConfig } from '@earshot/core/config/http-config';
 import { loadServiceConfig, type ServiceConfig } from '@earshot/core/config/service-config';
 import { isAppError } from '@earshot/core/errors/app-error';
@@ -27,6 +28,7 @@ import { blobStoreConfigOf } from '@earshot/core/config/blob-store-config';
 import { devApiKey } from './runtime/dev-credentials.js';
 import { createFailFastRedis, waitForRedis } from './runtime/fail-fast-redis.js';
 import { createHttpServer } from './runtime/http-server.js';
+import { createAudioMeasurer } from './jobs/measure-audio.js';
 import { startWebhookDeliverer, webhookAttemptsStoreOf } from './runtime/webhook-deliverer.js';
 import { closeRedis } from '@earshot/core/runtime/close-redis';
 import { createReleaseStack } from '@earshot/core/runtime/release-stack';
@@ -66,6 +68,8 @@ async function main(): Promise<void> {
   const env = processEnv();
   const service = loadServiceConfig(env);
   const http = loadHttpConfig(env);
+  // The API reads audio headers with ffprobe (beside EARSHOT_FFMPEG), never decodes.
+  const { ffmpegPath } = loadEngineConfig(env);
   const logger = pino({ level: http.logLevel, base: { app: 'earshot-api', pid: process.pid } });
   const releasers = createReleaseStack(logger);
   let draining = false;
@@ -114,6 +118,7 @@ async function main(): Promise<void> {
       config: { service, http, apiKeys },
       logger,
       isDraining: () => draining,
+      measureAudio: createAudioMeasurer({ store, ffmpegPath: ffmpegPath === 'none' ? null : ffmpegPath, logger }),
     });
     const httpServer = createHttpServer(app, { requestTimeoutMs: http.requestTimeoutMs, logger });
     const address = await listen(httpServer, http.port, http.host);

@@ -9,7 +9,7 @@
  */
 import type { JobOptions } from '@earshot/core/jobs/job-options';
 import type { AlertMatch, JobError, JobRecord, JobSource, JobStatus } from '@earshot/core/jobs/job-record';
-import { TRANSCRIPT_FORMATS, type TranscriptFormat } from '@earshot/core/results/formats/format-transcript';
+import type { TranscriptFormat } from '@earshot/core/results/formats/format-transcript';
 import type { TranscriptSummary, TranscriptTimings } from '@earshot/core/results/transcript';
 import type { TranscriptWarning } from '@earshot/core/results/warnings';
 import { redactWebhookUrl } from '@earshot/core/webhooks/webhook-url';
@@ -53,21 +53,13 @@ export interface JobResource {
   alerts: AlertMatch[];
   /** Warnings on a completed result (e.g. AUDIO_PARTIALLY_DECODED); empty when none. */
   warnings: TranscriptWarning[];
+  /** The audio's duration: declared by its container (`exact: false`) or decoded (`exact: true`); null until known. */
+  audio: { durationS: number; exact: boolean } | null;
   links: JobLinks;
 }
 
-/** `publicUrl` without a trailing slash. */
-export function baseUrlOf(publicUrl: string): string {
-  return publicUrl.replace(/\/+$/, '');
-}
-
-export function jobUrl(baseUrl: string, jobId: string): string {
-  return `${baseUrl}/v1/jobs/${encodeURIComponent(jobId)}`;
-}
-
-export function resultUrl(baseUrl: string, jobId: string, format: TranscriptFormat): string {
-  return `${jobUrl(baseUrl, jobId)}/result?format=${format}`;
-}
+export { baseUrlOf, jobUrl, resultUrl } from '@earshot/core/jobs/job-links';
+import { jobUrl, resultUrls, webhooksUrl } from '@earshot/core/jobs/job-links';
 
 /** A URL safe to show: password replaced and every query value replaced by `***` (presigned URLs carry signatures there). */
 export function redactSourceUrl(url: string): string {
@@ -101,11 +93,8 @@ function publicOptions(options: JobOptions): JobOptions {
 }
 
 export function toJobResource(job: JobRecord, baseUrl: string): JobResource {
-  const self = jobUrl(baseUrl, job.id);
-  const links: JobLinks = { self, webhooks: `${self}/webhooks` };
-  if (job.status === 'completed' && job.result) {
-    links.result = Object.fromEntries(TRANSCRIPT_FORMATS.map((f) => [f, resultUrl(baseUrl, job.id, f)])) as Record<TranscriptFormat, string>;
-  }
+  const links: JobLinks = { self: jobUrl(baseUrl, job.id), webhooks: webhooksUrl(baseUrl, job.id) };
+  if (job.status === 'completed' && job.result) links.result = resultUrls(baseUrl, job.id);
   const r = job.result;
   return {
     id: job.id,
@@ -124,6 +113,7 @@ export function toJobResource(job: JobRecord, baseUrl: string): JobResource {
     timings: job.timings,
     result: r ? { durationS: r.durationS, language: r.language, segments: r.segments, synthetic: r.synthetic, summary: r.summary } : null,
     alerts: job.alerts,
+    audio: job.audio ?? null,
     warnings: job.warnings ?? [],
     links,
   };

@@ -12,12 +12,15 @@ import { newQueuedJobRecord, type JobRecord, type JobSource } from '@earshot/cor
 import type { JobStore } from '@earshot/core/jobs/job-store';
 import { enqueueTranscription, type RetryPolicy, type TranscriptionJobData } from '@earshot/core/queue/transcription-queue';
 import type { UploadRecord, UploadRegistry } from '../uploads/upload-registry.js';
+import type { MeasureAudio } from './measure-audio.js';
 
 export interface SubmitDeps {
   jobs: JobStore;
   queue: Queue<TranscriptionJobData>;
   uploads: UploadRegistry;
   retry: RetryPolicy;
+  /** The audio's declared duration (null when unknown); stored on the record and the queue payload. */
+  measureAudio: MeasureAudio;
   logger: Logger;
 }
 
@@ -73,6 +76,7 @@ export async function submitJob(deps: SubmitDeps, s: Submission): Promise<Submit
       options: s.options,
       metadata: s.metadata,
       idempotencyKey: s.idempotencyKey,
+      audio: await deps.measureAudio(s.source),
     });
     await deps.jobs.create(job);
     created = true;

@@ -68,6 +68,12 @@ export const JobResultInfoSchema = z.object({
 });
 export type JobResultInfo = z.infer<typeof JobResultInfoSchema>;
 
+/** How long the job's audio is: declared by its container at submission (`exact: false`), or decoded by a worker (`exact: true`). */
+export const AudioDurationSchema = z.object({
+  durationS: z.number().nonnegative(),
+  exact: z.boolean(),
+});
+
 export const JobRecordSchema = z.object({
   id: z.string(),
   tenant: z.string(),
@@ -91,6 +97,8 @@ export const JobRecordSchema = z.object({
   /** The completed transcript's warnings (e.g. AUDIO_PARTIALLY_DECODED); absent on records written before warnings existed. */
   warnings: z.array(transcriptWarningSchema).optional(),
   idempotencyKey: z.string().nullable(),
+  /** The audio's duration once known (null: not yet; absent on records older than this field). */
+  audio: AudioDurationSchema.nullable().optional(),
 });
 export type JobRecord = z.infer<typeof JobRecordSchema>;
 
@@ -102,6 +110,8 @@ export function newQueuedJobRecord(input: {
   options: JobOptions;
   metadata: Record<string, unknown> | null;
   idempotencyKey: string | null;
+  /** The duration the container declares, when the API could read it cheaply. */
+  audio?: z.infer<typeof AudioDurationSchema> | null;
   now?: Date;
 }): JobRecord {
   const now = (input.now ?? new Date()).toISOString();
@@ -124,5 +134,6 @@ export function newQueuedJobRecord(input: {
     timings: null,
     alerts: [],
     idempotencyKey: input.idempotencyKey,
+    audio: input.audio ?? null,
   };
 }

@@ -1,16 +1,21 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { z } from 'zod';
-import type { JobRecord } from '../jobs/job-record.js';
+import { AudioDurationSchema, type JobRecord } from '../jobs/job-record.js';
 
 /**
- * The transcription queue. A BullMQ job carries ids only: the job record (JobStore) is the
- * truth about the source and the options, so a payload can never disagree with what the client
- * sees. Its BullMQ id is the Earshot job id, so a duplicate add is a no-op. Older payloads that
+ * The transcription queue. A BullMQ job carries ids (and the audio duration, for the scaling
+ * signal): the job record (JobStore) is the truth about the source and the options, so a payload
+ * can never disagree with what the client sees. Its BullMQ id is the Earshot job id, so a duplicate add is a no-op. Older payloads that
  * also carried `source` and `options` still parse (unknown keys are dropped).
  */
 export const TranscriptionJobDataSchema = z.object({
   jobId: z.string().min(1),
   tenant: z.string().min(1),
+  /**
+   * The audio's duration as far as known (a copy of the record's, for the scaling signal, which
+   * sums the backlog from the queue without reading every record); null: unknown yet.
+   */
+  audio: AudioDurationSchema.nullable().optional(),
 });
 export type TranscriptionJobData = z.infer<typeof TranscriptionJobDataSchema>;
 
@@ -35,12 +40,12 @@ export function createTranscriptionQueue(location: QueueLocation): Queue<Transcr
 
 export async function enqueueTranscription(
   queue: Queue<TranscriptionJobData>,
-  job: Pick<JobRecord, 'id' | 'tenant' | 'options'>,
+  job: Pick<JobRecord, 'id' | 'tenant' | 'options' | 'audio'>,
   retry: RetryPolicy,
 ): Promise<void> {
   await queue.add(
     'transcribe',
-    { jobId: job.id, tenant: job.tenant },
+    { jobId: job.id, tenant: job.tenant, audio: job.audio ?? null },
     {
       jobId: job.id,
       ...(job.options.priority !== undefined ? { priority: job.options.priority } : {}),
