@@ -346,9 +346,19 @@ describe('S3BlobStore when the server is away', () => {
     const { server, port, sockets } = await tcpServer();
     const store = storeAt(port);
     try {
-      for (const op of [() => store.head('a'), () => store.getStream('a'), () => store.check()]) {
+      const ops = [
+        () => store.head('a'),
+        () => store.getStream('a'),
+        () => store.check(),
+        () => store.put('a', Buffer.alloc(1000)),
+        // A streamed upload: the client's stream ends, the server never answers.
+        () => store.put('b', Readable.from([Buffer.alloc(1000), Buffer.alloc(1000)])),
+      ];
+      for (const op of ops) {
+        const started = performance.now();
         const err = await appErrorOf(op());
         expect([err.code, err.details?.reason]).toEqual(['STORAGE_UNAVAILABLE', 'TimeoutError']);
+        expect(performance.now() - started).toBeLessThan(5000);
       }
       expect(sockets.length).toBeGreaterThan(0); // the requests did reach the silent server
     } finally {

@@ -25,6 +25,7 @@ import { createWebhookDispatcher } from '@earshot/core/webhooks/delivery-queue';
 import { createWorkerMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { createJobProcessor, type JobRunResult } from './process-job.js';
+import { createFailedJobFinalizer } from './finalize-failed.js';
 import { createActiveRuns } from './hand-back.js';
 import { drainWorker } from './shutdown.js';
 import { closeRedis } from '@earshot/core/runtime/close-redis';
@@ -104,7 +105,8 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
     maxStalledCount: workerConfig.maxStalledCount,
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
-  worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled (its worker died); moved back to wait'));
+  worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled (its worker died): retried, or failed past EARSHOT_WORKER_MAX_STALLED_COUNT'));
+  worker.on('failed', createFailedJobFinalizer({ jobStore, webhooks: dispatcher, publicUrl: service.publicUrl, logger }));
   worker.on('lockRenewalFailed', (jobIds) => logger.warn({ jobIds }, 'could not renew job locks'));
   releases.push('bullmq worker', async () => {
     state.status = 'draining';

@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   SOURCE_NOT_FOUND: { httpStatus: 422, retryable: false },
   QUEUE_UNAVAILABLE: { httpStatus: 503, retryable: true },
   JOB_CANCELED: { httpStatus: 409, retryable: false },
+  /** The job's worker died while running it more often than EARSHOT_WORKER_MAX_STALLED_COUNT allows. */
+  WORKER_LOST: { httpStatus: 500, retryable: false },
   INTERNAL: { httpStatus: 500, retryable: true },
 } as const satisfies Record<string, { httpStatus: number; retryable: boolean }>;
 

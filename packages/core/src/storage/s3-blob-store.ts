@@ -39,7 +39,7 @@ import {
   validatePresign,
   validateRange,
 } from './blob-validation.js';
-import { byteCounter, watchSourceError } from './byte-counter.js';
+import { byteCounter, watchSourceError, type ByteCounter } from './byte-counter.js';
 import { isS3NotFound, s3ErrorInfo, s3SourceError, s3StorageError } from './s3-errors.js';
 
 export interface S3BlobStoreOptions {
@@ -69,6 +69,10 @@ export interface S3BlobStoreOptions {
 }
 
 const MIB = 1024 * 1024;
+/** Slowest transfer rate S3 is granted before a put counts as hanging (transfer deadlines). */
+const MIN_TRANSFER_BYTES_PER_S = 2 * MIB;
+/** A streamed upload whose data the server stops consuming for this long is aborted. */
+const UPLOAD_STALL_MS = 10_000;
 
 /**
  * BlobStore on any S3-compatible server. Streams are uploaded with lib-storage's `Upload`
@@ -134,7 +138,10 @@ export class S3BlobStore implements BlobStore {
         throw lengthMismatch(key, opts.contentLength, body.byteLength);
       }
       try {
-        await this.client.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.byteLength }));
+        await this.quick(
+          (abortSignal) => this.client.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.byteLength }), { abortSignal }),
+          this.transferDeadlineMs(body.byteLength),
+        );
       } catch (err) {
         throw s3StorageError(err, 'put', this.bucket, fullKey);
       }
@@ -348,14 +355,14 @@ export class S3BlobStore implements BlobStore {
    * connections but does not answer fails the call with STORAGE_UNAVAILABLE instead of holding it
    * for the socket timeout. The deadline ends with the answer: a download's body may take longer.
    */
-  private async quick<T>(request: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+  private async quick<T>(request: (abortSignal: AbortSignal) => Promise<T>, timeoutMs = this.operationTimeoutMs): Promise<T> {
     const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new Error(`no answer within ${this.operationTimeoutMs} ms`)), this.operationTimeoutMs);
+    const timer = setTimeout(() => deadline.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     try {
       return await request(deadline.signal);
     } catch (err) {
       if (deadline.signal.aborted) {
-        throw new AppError('STORAGE_UNAVAILABLE', `S3 did not answer within ${this.operationTimeoutMs} ms`, {
+        throw new AppError('STORAGE_UNAVAILABLE', `S3 did not answer within ${timeoutMs} ms`, {
           cause: err,
           details: { bucket: this.bucket, reason: 'TimeoutError' },
         });
@@ -386,6 +393,7 @@ export class S3BlobStore implements BlobStore {
       queueSize: this.uploadQueueSize,
       leavePartsOnError: false, // abort the multipart upload on failure
     });
+    const watchdog = this.watchUpload(upload, counter, body);
     try {
       await upload.done();
     } catch (err) {
@@ -393,10 +401,61 @@ export class S3BlobStore implements BlobStore {
       await piping;
       const fromSource = sourceError();
       if (fromSource !== undefined) throw fromSource;
+      const stalled = watchdog.reason();
+      if (stalled !== null) {
+        throw new AppError('STORAGE_UNAVAILABLE', `S3 stopped taking the upload of ${params.Key}: ${stalled}`, {
+          cause: err,
+          details: { bucket: this.bucket, reason: 'TimeoutError' },
+        });
+      }
       throw s3StorageError(err, 'put', this.bucket, params.Key);
+    } finally {
+      watchdog.stop();
     }
     await piping;
     return counter.bytes();
+  }
+
+  /** Time a transfer of `bytes` may take: the quick deadline plus the bytes at a slow floor rate. */
+  private transferDeadlineMs(bytes: number): number {
+    return this.operationTimeoutMs + Math.ceil((bytes / MIN_TRANSFER_BYTES_PER_S) * 1000);
+  }
+
+  /**
+   * Aborts a streamed upload the server stopped taking, which would otherwise hang until the
+   * socket timeout (minutes): (1) the server holds data it does not consume for UPLOAD_STALL_MS
+   * (its sockets stopped moving while the client still sends), or (2) the client's stream has
+   * ended and the server has not finished within the transfer deadline of what is still in flight.
+   * A slow client is no stall: then the counter waits for input, with nothing buffered.
+   */
+  private watchUpload(upload: Upload, counter: ByteCounter, body: Readable): { reason(): string | null; stop(): void } {
+    let reason: string | null = null;
+    let lastBytes = -1;
+    let lastMovedAt = Date.now();
+    let endedAt: number | null = null;
+    body.once('end', () => (endedAt = Date.now()));
+    const abort = (why: string): void => {
+      reason = why;
+      void upload.abort().catch(() => undefined);
+    };
+    const timer = setInterval(() => {
+      const now = Date.now();
+      const bytes = counter.bytes();
+      if (bytes !== lastBytes || counter.stream.readableLength === 0) {
+        lastBytes = bytes;
+        lastMovedAt = now;
+      } else if (now - lastMovedAt > UPLOAD_STALL_MS) {
+        abort(`no progress for ${UPLOAD_STALL_MS} ms`);
+      }
+      const inFlight = Math.min(bytes, this.partSizeBytes * (this.uploadQueueSize + 1));
+      if (endedAt !== null && now - endedAt > this.transferDeadlineMs(inFlight)) {
+        abort(`no answer within ${this.transferDeadlineMs(inFlight)} ms of the last byte`);
+      }
+    }, 250);
+    return {
+      reason: () => reason,
+      stop: () => clearInterval(timer),
+    };
   }
 }
 
