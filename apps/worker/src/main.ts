@@ -9,6 +9,7 @@
  * BullMQ worker (bounded by EARSHOT_WORKER_DRAIN_TIMEOUT_MS) and releases the rest
  * in reverse order (shutdown.ts).
  */
+import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
@@ -25,6 +26,7 @@ import { createWebhookDispatcher } from '@earshot/core/webhooks/delivery-queue';
 import { createWorkerMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { createJobProcessor, type JobRunResult } from './process-job.js';
+import { publishWorkerReport, removeWorkerReport, type WorkerReport } from '@earshot/core/fleet/worker-registry';
 import { createFailedJobFinalizer } from './finalize-failed.js';
 import { createActiveRuns } from './hand-back.js';
 import { drainWorker } from './shutdown.js';
@@ -39,6 +41,9 @@ interface Configs {
   engineConfig: EngineConfig;
 }
 
+/** How often a worker publishes its report (the registry treats 30 s of silence as gone). */
+const WORKER_REPORT_INTERVAL_MS = 5000;
+
 async function start(configs: Configs, logger: Logger, releases: ReleaseStack, state: { status: string }): Promise<void> {
   const { service, workerConfig, engineConfig } = configs;
 
@@ -48,6 +53,7 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
     port: workerConfig.metricsPort,
     registry: metrics.registry,
     health: () => ({ ok: true, status: state.status }),
+    ready: () => state.status === 'running',
   });
   releases.push('metrics server', () => metricsServer.close());
   logger.info({ port: metricsServer.port }, 'metrics on /metrics, health on /healthz');
@@ -59,6 +65,27 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
   const bullRedis = new Redis(service.redisUrl, { maxRetriesPerRequest: null });
   releases.push('redis (bullmq)', () => closeRedis(bullRedis));
   redis.on('error', (err) => logger.warn({ err }, 'redis error'));
+  // The fleet registry: this worker's state and throughput, for the exporter and the supervisor.
+  const workerId = `${hostname()}-${process.pid}`;
+  const report = (): WorkerReport => ({
+    worker: workerId,
+    queue: service.queueName,
+    state: state.status === 'running' ? 'running' : state.status === 'draining' ? 'draining' : 'starting',
+    throughput: metrics.throughput(),
+    startupS: startupS,
+    activeJobs: metrics.activeJobs(),
+    at: Date.now(),
+  });
+  let startupS: number | null = null;
+  const publish = (): void => {
+    publishWorkerReport(redis, service.keyPrefix, report()).catch((err: unknown) => logger.debug({ err }, 'could not publish the worker report'));
+  };
+  publish();
+  const publisher = setInterval(publish, WORKER_REPORT_INTERVAL_MS);
+  releases.push('worker report', async () => {
+    clearInterval(publisher);
+    await removeWorkerReport(redis, service.keyPrefix, workerId).catch(() => undefined);
+  });
   bullRedis.on('error', (err) => logger.warn({ err }, 'redis error (bullmq)'));
 
   const store = createBlobStore(blobStoreConfigOf(service));
@@ -120,10 +147,14 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
   });
 
   state.status = 'running';
+  startupS = Math.round(process.uptime() * 1000) / 1000;
+  metrics.setStartupSeconds(startupS);
+  publish();
   logger.info(
     { queue: service.queueName, prefix: service.queuePrefix, concurrency: workerConfig.concurrency, storage: store.description },
     'worker ready',
   );
+  logger.info({ startupS }, 'model loaded: process start to ready');
 }
 
 function loadConfigs(): Configs {

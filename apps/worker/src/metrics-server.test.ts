@@ -9,7 +9,13 @@ describe('metrics server', () => {
   it('serves the worker metrics and health', async () => {
     const metrics = createWorkerMetrics();
     let status = 'running';
-    server = await startMetricsServer({ host: '127.0.0.1', port: 0, registry: metrics.registry, health: () => ({ ok: status !== 'broken', status }) });
+    server = await startMetricsServer({
+      host: '127.0.0.1',
+      port: 0,
+      registry: metrics.registry,
+      health: () => ({ ok: status !== 'broken', status }),
+      ready: () => status === 'running',
+    });
     const base = `http://127.0.0.1:${server.port}`;
 
     metrics.jobStarted();
@@ -30,7 +36,15 @@ describe('metrics server', () => {
     expect(text).toContain('earshot_worker_batch_items_sum 3');
     expect(text).toContain('earshot_worker_process_cpu_seconds_total');
 
+    metrics.setStartupSeconds(4.25);
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('earshot_worker_startup_seconds 4.25');
+    expect(metrics.activeJobs()).toBe(0);
+
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ ok: true, status: 'running' });
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    status = 'starting'; // loading the model: alive, not ready
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
     status = 'broken';
     expect((await fetch(`${base}/healthz`)).status).toBe(503);
     expect((await fetch(`${base}/nope`)).status).toBe(404);

@@ -2,7 +2,9 @@
  * A small HTTP server beside the worker: `GET /metrics` (Prometheus text) and
  * `GET /healthz` for a liveness probe: 200 while the process works (also while it
  * drains after SIGTERM: killing a draining pod would lose the drain), 503 when
- * `health()` names a problem (e.g. Redis unreachable for long).
+ * `health()` names a problem (e.g. Redis unreachable for long); and `GET /readyz` for a
+ * startup/readiness probe: 200 only once the model is loaded and jobs are taken (`ready()`),
+ * 503 while starting (a scale-from-zero pod is not "up" before it can work) and while draining.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +22,8 @@ export interface MetricsServerOptions {
   registry: Registry;
   /** `ok: false` is answered 503; `status` is reported either way (e.g. 'running', 'draining'). */
   health: () => { ok: boolean; status: string };
+  /** true once the worker takes jobs (model loaded), false while starting or draining. */
+  ready: () => boolean;
 }
 
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
@@ -34,6 +38,11 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
         .metrics()
         .then((body) => res.writeHead(200, { 'content-type': options.registry.contentType }).end(body))
         .catch((err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err)));
+      return;
+    }
+    if (path === '/readyz') {
+      const ready = options.ready();
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ready, status: options.health().status }));
       return;
     }
     if (path === '/healthz') {

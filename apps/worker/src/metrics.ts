@@ -11,6 +11,7 @@
  * - earshot_worker_queued_segments: segments waiting for a model batch
  * plus prom-client's process metrics with the `earshot_worker_` prefix.
  */
+import { createThroughputMeter } from '@earshot/core/fleet/throughput-meter';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BatchReport } from '@earshot/core/model/dynamic-batcher';
 
@@ -32,6 +33,12 @@ export interface JobMetrics {
 
 export interface WorkerMetrics extends JobMetrics {
   readonly registry: Registry;
+  /** Audio seconds per busy wall second over the last 10 minutes (fleet/throughput-meter.ts); null before a job finished. */
+  throughput(): number | null;
+  /** Jobs running now. */
+  activeJobs(): number;
+  /** Sets earshot_worker_startup_seconds: process start to model loaded and ready. */
+  setStartupSeconds(seconds: number): void;
   onBatch(report: BatchReport): void;
   /** Reads the engine's queue length at scrape time. */
   trackQueuedSegments(read: () => number): void;
@@ -76,10 +83,23 @@ export function createWorkerMetrics(): WorkerMetrics {
     },
   });
 
+  const startup = new Gauge({ name: 'earshot_worker_startup_seconds', help: 'Process start to model loaded and ready, in seconds', registers });
+  const meter = createThroughputMeter();
+  let running = 0;
+
   return {
     registry,
-    jobStarted: () => active.inc(),
+    throughput: () => meter.throughput(Date.now()),
+    activeJobs: () => running,
+    setStartupSeconds: (s) => startup.set(s),
+    jobStarted: () => {
+      running++;
+      active.inc();
+      meter.jobStarted(Date.now());
+    },
     jobFinished(outcome, info) {
+      running = Math.max(0, running - 1);
+      meter.jobFinished(Date.now(), outcome === 'completed' ? (info.audioS ?? 0) : 0);
       active.dec();
       jobs.inc({ outcome });
       seconds.observe({ outcome }, info.durationS);

@@ -123,6 +123,18 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
       (err) => log.warn({ err }, 'progress update failed'),
     );
 
+    // The decoded duration replaces the container's declared one on the record and the queue
+    // payload (the scaling signal reads it there), once, as soon as the engine knows it.
+    let durationNoted = record.audio?.exact === true;
+    const noteDuration = (audioS: number): void => {
+      if (durationNoted) return;
+      durationNoted = true;
+      const audio = { durationS: round3(audioS), exact: true };
+      void Promise.all([jobStore.update(data.jobId, () => ({ audio }), ['processing']), job.updateData({ ...data, audio })]).catch((err: unknown) =>
+        log.warn({ err }, 'could not record the audio duration'),
+      );
+    };
+
     try {
       log.info({ source: record.source.kind }, 'job started');
       const bytes = await fetchSourceBytes(record.source, {
@@ -136,7 +148,13 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
       const transcript = await deps.engine.transcribe(
         bytes,
         { language, itn, banEmotionUnknown, vad },
-        { signal, onProgress: (p) => progress.report({ fraction: 0.95 * p.fraction, phase: p.phase === 'done' ? 'uploading' : p.phase }) },
+        {
+          signal,
+          onProgress: (p) => {
+            if (p.audioS !== undefined) noteDuration(p.audioS);
+            progress.report({ fraction: 0.95 * p.fraction, phase: p.phase === 'done' ? 'uploading' : p.phase });
+          },
+        },
       );
       await progress.stop();
       const keys = await uploadResults(deps.store, data.tenant, data.jobId, transcript);
@@ -153,6 +171,7 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
           timings: transcript.timings,
           alerts,
           warnings: transcript.warnings ?? [],
+          audio: { durationS: round3(transcript.audio.durationS), exact: true },
         }),
         ['processing'],
       );
