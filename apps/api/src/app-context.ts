@@ -10,6 +10,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { AutoscaleConfig } from '@earshot/core/config/autoscale-config';
 import type { ApiKey, HttpConfig } from '@earshot/core/config/http-config';
 import type { ServiceConfig } from '@earshot/core/config/service-config';
 import type { JobStore } from '@earshot/core/jobs/job-store';
@@ -26,6 +27,8 @@ export interface ApiConfig {
   http: HttpConfig;
   /** The keys in force: `http.apiKeys`, or the development key main.ts generated. */
   apiKeys: readonly ApiKey[];
+  /** The scaling policy behind `earshot_desired_workers`. @defaultValue the EARSHOT_AUTOSCALE_* defaults */
+  autoscale?: AutoscaleConfig;
 }
 
 export interface AppDeps {

@@ -6,6 +6,8 @@
 import express, { type Express } from 'express';
 import { createAppContext, type AppDeps } from './app-context.js';
 import { createAuthenticator } from './middleware/auth.js';
+import { AutoscaleConfigSchema } from '@earshot/core/config/autoscale-config';
+import { registerFleetMetrics } from './middleware/fleet-metrics.js';
 import { createApiMetrics } from './middleware/metrics.js';
 import { notFoundHandler, problemHandler } from './middleware/problem.js';
 import { requestLogger } from './middleware/request-logger.js';
@@ -20,6 +22,14 @@ export function createApp(deps: AppDeps): Express {
   const ctx = createAppContext(deps);
   const auth = createAuthenticator(deps.config.apiKeys);
   const metrics = createApiMetrics(deps.queue, deps.logger);
+  registerFleetMetrics({
+    registry: metrics.registry,
+    queue: deps.queue,
+    redis: deps.redis,
+    keyPrefix: deps.config.service.keyPrefix,
+    autoscale: deps.config.autoscale ?? AutoscaleConfigSchema.parse({}),
+    logger: deps.logger,
+  });
 
   const app = express();
   app.disable('x-powered-by');

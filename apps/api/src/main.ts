@@ -16,6 +16,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { processEnv } from '@earshot/core/config/env';
+import { loadAutoscaleConfig } from '@earshot/core/config/autoscale-config';
 import { loadEngineConfig } from '@earshot/core/config/engine-config';
 import { loadHttpConfig, type ApiKey, type HttpConfig } from '@earshot/core/config/http-config';
 import { loadServiceConfig, type ServiceConfig } from '@earshot/core/config/service-config';
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
       queue,
       webhookAttempts,
       redis,
-      config: { service, http, apiKeys },
+      config: { service, http, apiKeys, autoscale: loadAutoscaleConfig(env) },
       logger,
       isDraining: () => draining,
       measureAudio: createAudioMeasurer({ store, ffmpegPath: ffmpegPath === 'none' ? null : ffmpegPath, logger }),
