@@ -205,6 +205,7 @@ describe('infra/ Kubernetes manifests', () => {
 
   it('scales existing Deployments on the metric and states the API exports', async () => {
     const manifests = await infraManifests();
+    const raw = new Map(await Promise.all([...new Set(manifests.map((m) => m.file))].map(async (f) => [f, await readFile(join(INFRA_DIR, f), 'utf8')] as const)));
     const deployments = new Set(manifests.filter((m) => m.object.kind === 'Deployment').map((m) => m.object.metadata?.name));
     const scaled = manifests.filter((m) => m.object.kind === 'ScaledObject');
     expect(scaled.length).toBeGreaterThanOrEqual(2);
@@ -213,18 +214,20 @@ describe('infra/ Kubernetes manifests', () => {
       const spec = object.spec as {
         scaleTargetRef: { name: string };
         minReplicaCount: number;
-        triggers: { type: string; metadata: Record<string, string> }[];
+        triggers: { type: string; metricType?: string; metadata: Record<string, string> }[];
       };
       expect(deployments.has(spec.scaleTargetRef.name), `${file}: target ${spec.scaleTargetRef.name}`).toBe(true);
       expect(spec.minReplicaCount).toBe(0);
       for (const trigger of spec.triggers) {
         triggerTypes.add(trigger.type);
         if (trigger.type === 'prometheus') {
-          const query = trigger.metadata.query ?? '';
-          expect(query).toContain('earshot_queue_jobs{');
-          const states = /state=~"([^"]+)"/.exec(query)?.[1]?.split('|') ?? [];
-          expect(states).toEqual(expect.arrayContaining(['waiting', 'prioritized']));
-          for (const state of states) expect(QUEUE_STATES as readonly string[]).toContain(state);
+          // Work, not job count: the policy's answer, copied one to one into replicas.
+          expect(trigger.metadata.query).toBe('max(earshot_desired_workers{queue="transcription"})');
+          expect([trigger.metricType, trigger.metadata.threshold]).toEqual(['AverageValue', '1']);
+          // The documented job-count fallback names states the API exports.
+          const fallback = /earshot_queue_jobs\{queue="transcription",state=~"([^"]+)"\}/.exec(raw.get(file) ?? '');
+          expect(fallback, `${file}: documents the job-count fallback`).not.toBeNull();
+          for (const state of fallback?.[1]?.split('|') ?? []) expect(QUEUE_STATES as readonly string[]).toContain(state);
         }
         if (trigger.type === 'redis') expect(trigger.metadata.listName).toBe('bull:transcription:wait');
       }
