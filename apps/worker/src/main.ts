@@ -10,7 +10,7 @@
  * in reverse order (shutdown.ts).
  */
 import { hostname } from 'node:os';
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { processEnv } from '@earshot/core/config/env';
@@ -29,6 +29,7 @@ import { createJobProcessor, type JobRunResult } from './process-job.js';
 import { publishWorkerReport, removeWorkerReport, type WorkerReport } from '@earshot/core/fleet/worker-registry';
 import { createFailedJobFinalizer } from './finalize-failed.js';
 import { createActiveRuns } from './hand-back.js';
+import { createRecycleCheck } from './recycle.js';
 import { drainWorker } from './shutdown.js';
 import { closeRedis } from '@earshot/core/runtime/close-redis';
 import { createReleaseStack, type ReleaseStack } from '@earshot/core/runtime/release-stack';
@@ -123,7 +124,26 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
     abandonSignal: abandon.signal,
   });
   const runs = createActiveRuns<TranscriptionJobData, JobRunResult>({ jobStore, logger, jobIdOf: (job) => job.id ?? '' });
-  const worker = new Worker<TranscriptionJobData, JobRunResult>(service.queueName, runs.wrap(processor), {
+  // Recycling takes the SIGTERM path: stop taking jobs, drain, exit 0 (recycle.ts).
+  const recycle = createRecycleCheck({ maxJobs: workerConfig.maxJobs, maxRssMb: workerConfig.maxRssMb });
+  let recycling = false;
+  const recycleIf = (reason: string | null): void => {
+    if (reason === null || recycling) return;
+    recycling = true;
+    logger.info({ reason }, 'recycling this worker: draining, then exiting for a fresh process');
+    process.kill(process.pid, 'SIGTERM');
+  };
+  const memoryCheck = setInterval(() => recycleIf(recycle.check()), 10_000);
+  memoryCheck.unref();
+  releases.push('recycle check', () => clearInterval(memoryCheck));
+  const recycled = async (job: Job<TranscriptionJobData>, token?: string, signal?: AbortSignal): Promise<JobRunResult> => {
+    try {
+      return await processor(job, token, signal);
+    } finally {
+      recycleIf(recycle.afterRun());
+    }
+  };
+  const worker = new Worker<TranscriptionJobData, JobRunResult>(service.queueName, runs.wrap(recycled), {
     connection: bullRedis,
     prefix: service.queuePrefix,
     concurrency: workerConfig.concurrency,

@@ -27,6 +27,14 @@ export const WorkerConfigSchema = z.object({
    * @defaultValue 120000
    */
   drainTimeoutMs: z.coerce.number().int().min(0).max(86_400_000).default(120_000),
+  /**
+   * Recycle the process after this many job runs: drain, exit 0, and let the supervisor or the
+   * Deployment start a fresh one (long-running ONNX sessions are known to grow). 0: never.
+   * @defaultValue 0
+   */
+  maxJobs: z.coerce.number().int().min(0).max(100_000_000).default(0),
+  /** Recycle the process (drain, exit 0) once its resident memory exceeds this many MiB. 0: never. @defaultValue 0 */
+  maxRssMb: z.coerce.number().int().min(0).max(1_048_576).default(0),
   /** Port of the `/metrics` + `/healthz` server; 0 picks a free port (logged). @defaultValue 9464 */
   metricsPort: z.coerce.number().int().min(0).max(65_535).default(9464),
   /** @defaultValue '0.0.0.0' */
@@ -49,6 +57,8 @@ export const WORKER_ENV = {
   stalledIntervalMs: 'EARSHOT_WORKER_STALLED_INTERVAL_MS',
   maxStalledCount: 'EARSHOT_WORKER_MAX_STALLED_COUNT',
   drainTimeoutMs: 'EARSHOT_WORKER_DRAIN_TIMEOUT_MS',
+  maxJobs: 'EARSHOT_WORKER_MAX_JOBS',
+  maxRssMb: 'EARSHOT_WORKER_MAX_RSS_MB',
   metricsPort: 'EARSHOT_WORKER_METRICS_PORT',
   metricsHost: 'EARSHOT_WORKER_METRICS_HOST',
   sourceMaxBytes: 'EARSHOT_SOURCE_MAX_BYTES',
