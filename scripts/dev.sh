@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm run dev`: the Earshot API and a transcription worker on this machine, against Redis and the
+# `npm run dev`: the Earshot API and transcription workers (started and stopped with the work by
+# the host supervisor, apps/worker/src/supervisor.ts) on this machine, against Redis and the
 # local fs store (./data), no other server needed. Ctrl-C stops both (a second Ctrl-C kills them).
 #
 #   npm run dev                                    # fs store in ./data, Redis on 127.0.0.1:6379
@@ -84,7 +85,7 @@ stop() {
     kill -KILL "${pids[@]}" 2> /dev/null || true
   else
     stopping=1
-    say "stopping API and worker (Ctrl-C again to kill)"
+    say "stopping API and workers (Ctrl-C again to kill)"
     kill -TERM "${pids[@]}" 2> /dev/null || true
   fi
 }
@@ -94,7 +95,8 @@ say "storage: $EARSHOT_STORAGE${S3_BUCKET:+ (bucket $S3_BUCKET)}, data dir: $EAR
 say "model: $EARSHOT_MODEL_DIR"
 say "API on $EARSHOT_PUBLIC_URL (development API key: printed by the API, kept in $EARSHOT_DATA_DIR/dev-api-key)"
 prefixed api node apps/api/dist/main.js
-prefixed worker node apps/worker/dist/main.js
+# Workers through the host supervisor (`npm run workers`): none while idle, up to 2 under load.
+prefixed workers node apps/worker/dist/supervisor.js --min "${EARSHOT_DEV_MIN_WORKERS:-0}" --max "${EARSHOT_DEV_MAX_WORKERS:-2}"
 
 # When either process ends (or a signal arrives), stop the other and wait for both.
 status=0
