@@ -184,3 +184,27 @@ describe('decideWorkers: idle', () => {
     expect(decideWorkers(input({ currentWorkers: 0, lastActivityS: 9_990 }), config).desired).toBe(0);
   });
 });
+
+describe('decideWorkers: a fleet that lags behind its answers', () => {
+  it('keeps asking for a scale-down the fleet has not made yet', () => {
+    // The HPA removes at most one pod per 5 minutes: the fleet stays at 10 while the answer is 3.
+    let state: ScalingState | undefined;
+    const answers: number[] = [];
+    for (let t = 0; t <= 900; t += 30) {
+      const d = decideWorkers(input({ nowS: t, currentWorkers: t < 600 ? 10 : 9, ...waitingFiles(6, 750) }), config, state);
+      state = d.state;
+      answers.push(d.desired);
+    }
+    expect(answers.slice(0, 10).every((n) => n === 10)).toBe(true);
+    expect(answers.slice(10).every((n) => n === 3)).toBe(true); // not back to 10 at the next poll
+  });
+
+  it('counts workers it asked for but does not see yet as starting, so it does not ask twice', () => {
+    const first = decideWorkers(input({ nowS: 0, ...waitingFiles(40, 300), currentWorkers: 2 }), config);
+    expect(first.desired).toBe(4);
+    const again = decideWorkers(input({ nowS: 15, ...waitingFiles(40, 300), currentWorkers: 2 }), config, first.state);
+    expect(again.desired).toBe(4);
+    expect(again.direction).toBe('hold');
+    expect(again.reason).toContain('2 workers (2 starting) of 4 asked for');
+  });
+});

@@ -41,7 +41,11 @@ export interface ScalingInput {
   waitingJobs: number;
   /** Jobs (or chunks) running now. */
   activeJobs: number;
-  /** Workers asked for now, ready or starting (not those shutting down). */
+  /**
+   * Workers now, ready or starting (not those shutting down): the Deployment's replicas or the
+   * workers that report. Workers the last answer asked for but that do not show yet count as
+   * starting, so a lagging fleet is not asked for twice.
+   */
   currentWorkers: number;
   /** How many of `currentWorkers` are still starting (they count only after a full cold start). @defaultValue 0 */
   startingWorkers?: number;
@@ -59,6 +63,12 @@ export interface ScalingInput {
 
 /** What the policy remembers between calls. Start with none (or `INITIAL_SCALING_STATE`); pass back `decision.state`. */
 export interface ScalingState {
+  /**
+   * The last answer; null = none yet. Holding repeats it, whatever the fleet shows meanwhile:
+   * KEDA, the HPA's rate limits and pod start-up lag behind, and an answer that fell back to the
+   * fleet's size each time would never be followed.
+   */
+  desired: number | null;
   /** When the decision last changed the worker count; null = never. */
   lastChangeS: number | null;
   /** Last call that saw work waiting or running. */
@@ -70,6 +80,7 @@ export interface ScalingState {
 }
 
 export const INITIAL_SCALING_STATE: ScalingState = Object.freeze({
+  desired: null,
   lastChangeS: null,
   lastBusyS: null,
   overProvisionedSinceS: null,
@@ -124,7 +135,10 @@ export function drainHorizon(config: Pick<ScalingPolicyConfig, 'targetDrainS' | 
 export function decideWorkers(input: ScalingInput, config: ScalingPolicyConfig, state: ScalingState = INITIAL_SCALING_STATE): ScalingDecision {
   const { nowS, backlogAudioS: backlogS, waitingJobs, activeJobs } = input;
   const current = input.currentWorkers;
-  const starting = Math.min(input.startingWorkers ?? 0, current);
+  // The last answer; workers asked for but not seen yet (pods being scheduled) count as starting.
+  const asked = state.desired ?? current;
+  const fleet = Math.max(current, asked);
+  const starting = Math.min(input.startingWorkers ?? 0, current) + (fleet - current);
   const measured = input.measuredThroughput ?? 0;
   const throughput = measured > 0 ? measured : config.throughputPrior;
   const throughputSource = measured > 0 ? 'measured' : 'prior';
@@ -144,11 +158,11 @@ export function decideWorkers(input: ScalingInput, config: ScalingPolicyConfig, 
 
   const facts =
     `backlog ${fmt(backlogS)} audio-s (${waitingJobs} waiting, ${activeJobs} running), ` +
-    `${current} workers${starting > 0 ? ` (${starting} starting)` : ''}, ` +
+    `${current} workers${starting > 0 ? ` (${starting} starting)` : ''}${asked !== current ? ` of ${asked} asked for` : ''}, ` +
     `${fmt(throughput)} audio-s/s per worker (${throughputSource})`;
   const decide = (desired: number, why: string, next: Partial<ScalingState> = {}): ScalingDecision => {
-    const direction = desired > current ? 'up' : desired < current ? 'down' : 'hold';
-    const verb = direction === 'hold' ? `hold ${current}` : `${direction} ${current}→${desired}`;
+    const direction = desired > asked ? 'up' : desired < asked ? 'down' : 'hold';
+    const verb = direction === 'hold' ? `hold ${asked}` : `${direction} ${asked}→${desired}`;
     return {
       desired,
       direction,
@@ -157,6 +171,7 @@ export function decideWorkers(input: ScalingInput, config: ScalingPolicyConfig, 
       throughputPerWorker: throughput,
       throughputSource,
       state: {
+        desired,
         lastChangeS: direction === 'hold' ? state.lastChangeS : nowS,
         lastBusyS,
         overProvisionedSinceS: null,
@@ -177,11 +192,11 @@ export function decideWorkers(input: ScalingInput, config: ScalingPolicyConfig, 
 
   // 2. Bounds that apply at once.
   const floor = clamp(busy ? 1 : 0);
-  if (current > config.maxWorkers) return decide(config.maxWorkers, `maximum ${config.maxWorkers}`);
+  if (asked > config.maxWorkers) return decide(config.maxWorkers, `maximum ${config.maxWorkers}`);
 
   // 3. Up: new workers take waiting work that the fleet's spare capacity within the horizon
   // does not cover, and count only after their cold start.
-  const capacityS = throughput * ((current - starting) * horizonS + starting * newWorkerS);
+  const capacityS = throughput * ((fleet - starting) * horizonS + starting * newWorkerS);
   const runningS = input.jobs === undefined ? 0 : clipped(input.jobs.runningAudioS, horizonS);
   // A new worker works `newWorkerS` of the horizon and a job runs on one worker, so no waiting
   // job asks for more than one new worker: a lone long file adds one, not several.
@@ -190,37 +205,37 @@ export function decideWorkers(input: ScalingInput, config: ScalingPolicyConfig, 
   if (waitingS > spareS) {
     const added = Math.ceil((waitingS - spareS) / (throughput * newWorkerS));
     // A new worker needs a waiting job: more would sit idle (a long file without fan-out).
-    const target = Math.min(config.maxWorkers, Math.max(current, floor, Math.min(current + added, current + waitingJobs)));
-    if (target > current) {
+    const target = Math.min(config.maxWorkers, Math.max(asked, floor, Math.min(fleet + added, fleet + waitingJobs)));
+    if (target > asked) {
       const cap = target === config.maxWorkers ? `maximum ${config.maxWorkers}` : `${waitingJobs} waiting jobs`;
       const why =
         `${fmt(waitingS)} audio-s to start exceeds the ${fmt(spareS)} the fleet has spare in ${fmt(horizonS)} s ` +
         `(target ${fmt(config.targetDrainS)} s, cold start ${fmt(config.coldStartS)} s)` +
-        (target < current + added ? `; capped by ${cap}` : '');
+        (target < fleet + added ? `; capped by ${cap}` : '');
       return decide(target, why);
     }
   }
-  if (current < floor) return decide(floor, busy ? 'work waiting or running' : `minimum ${config.minWorkers}`);
+  if (asked < floor) return decide(floor, busy ? 'work waiting or running' : `minimum ${config.minWorkers}`);
 
   // 4. Down: to what drains the backlog in half the target and keeps up with the inflow.
   const downS = config.targetDrainS * DOWN_DRAIN_FRACTION;
   const drainWorkers = Math.min(Math.ceil(shareableS(downS) / (throughput * downS)), jobs);
   const processed = input.processedAudioSPerS ?? 0;
   const inflowWorkers = processed > 0 ? Math.ceil(processed / (throughput * DOWN_MAX_UTILISATION)) : 0;
-  const keepWarm = current > 0 ? 1 : 0; // not idle for long enough yet
+  const keepWarm = asked > 0 ? 1 : 0; // not idle for long enough yet
   const enough = clamp(Math.max(drainWorkers, inflowWorkers, floor, keepWarm));
   const inflowNote = processed > 0 ? `, inflow ${fmt(processed)} audio-s/s needs ${inflowWorkers}` : '';
-  if (enough >= current) return decide(current, `${current} workers fit the backlog${inflowNote}`);
+  if (enough >= asked) return decide(asked, `${asked} workers fit the backlog${inflowNote}`);
 
   const sinceS = state.overProvisionedSinceS ?? nowS;
   const peak = Math.max(state.overProvisionedSinceS === null ? 0 : state.overProvisionedPeak, enough);
   const overForS = nowS - sinceS;
   const sinceChangeS = state.lastChangeS === null ? Infinity : nowS - state.lastChangeS;
   const why = `${enough} would do (backlog in ${fmt(downS)} s${inflowNote}), most needed for ${fmt(overForS)} s: ${peak}`;
-  if (overForS >= config.cooldownS && sinceChangeS >= config.cooldownS && peak < current) {
+  if (overForS >= config.cooldownS && sinceChangeS >= config.cooldownS && peak < asked) {
     return decide(peak, `${why} (cooldown ${fmt(config.cooldownS)} s)`);
   }
-  return decide(current, `${why}; waiting out the cooldown (${fmt(config.cooldownS)} s)`, {
+  return decide(asked, `${why}; waiting out the cooldown (${fmt(config.cooldownS)} s)`, {
     overProvisionedSinceS: sinceS,
     overProvisionedPeak: peak,
   });

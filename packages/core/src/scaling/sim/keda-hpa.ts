@@ -22,10 +22,22 @@ export interface KedaBehavior {
 }
 
 /**
- * `infra/worker-gpu.yaml`'s ScaledObject: scale up with no window, 2 pods per 60 s; scale down
- * over a 600 s window, 1 pod per 300 s; 900 s idle before 0.
+ * `infra/worker-gpu.yaml`'s ScaledObject on `earshot_desired_workers` (the policy's answer):
+ * scale up with no window, 2 pods per 60 s; scale down over a 120 s window, 1 pod per 300 s;
+ * 60 s at 0 before the last pod goes.
  */
 export const INFRA_GPU_BEHAVIOR: KedaBehavior = {
+  cooldownPeriodS: 60,
+  scaleUp: { stabilizationWindowS: 0, pods: 2, periodS: 60 },
+  scaleDown: { stabilizationWindowS: 120, pods: 1, periodS: 300 },
+};
+
+/**
+ * The same ScaledObject as it was with the job-count query (the releases before the policy, and
+ * the fallback documented in infra/): scale up with no window, 2 pods per 60 s; scale down over a
+ * 600 s window, 1 pod per 300 s; 900 s without jobs before 0.
+ */
+export const JOB_COUNT_GPU_BEHAVIOR: KedaBehavior = {
   cooldownPeriodS: 900,
   scaleUp: { stabilizationWindowS: 0, pods: 2, periodS: 60 },
   scaleDown: { stabilizationWindowS: 600, pods: 1, periodS: 300 },

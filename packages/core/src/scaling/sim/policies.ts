@@ -3,17 +3,17 @@
  * imported from `scaling/`, never copied, so the simulation measures the code that ships.
  *
  * - `earshot`: `decideWorkers` (work-based), applied as it decides at every KEDA poll: it holds
- *   its own cooldown and idle time, so its ScaledObject should not add windows of its own
- *   (`--hpa infra` shows the cost when it does).
- * - `job-count`: today's KEDA query (`jobCountPolicy`, threshold = jobs per pod = the worker's
- *   concurrency, as in infra/) under the ScaledObject behaviour of `infra/worker-gpu.yaml`.
+ *   its own cooldown and idle time. `--hpa infra` puts it under infra/worker-gpu.yaml's HPA
+ *   behaviour (rate limits of 2 pods per minute up, 1 per 5 minutes down) to show their cost.
+ * - `job-count`: the job-count KEDA query (`jobCountPolicy`, threshold = jobs per pod = the
+ *   worker's concurrency, as in infra/) under the ScaledObject behaviour it shipped with.
  * - `static-peak`: a fixed fleet sized for the busiest 15 minutes of the trace.
  * - `oracle`: `oracleWorkers`, a worker per runnable unit with no cold start: the lower bound.
  */
 import { AutoscaleConfigSchema, type AutoscaleConfig } from '../../config/autoscale-config.js';
 import { decideWorkers, type ScalingState } from '../decide-workers.js';
 import { jobCountPolicy } from '../job-count-policy.js';
-import { DIRECT_BEHAVIOR, INFRA_GPU_BEHAVIOR, KedaHpa, type KedaBehavior } from './keda-hpa.js';
+import { DIRECT_BEHAVIOR, INFRA_GPU_BEHAVIOR, JOB_COUNT_GPU_BEHAVIOR, KedaHpa, type KedaBehavior } from './keda-hpa.js';
 import type { Controller, FleetView, SimParams } from './simulate.js';
 import type { Arrival } from './traces.js';
 
@@ -28,7 +28,11 @@ export interface PolicySetup {
   maxWorkers: number;
   /** job-count's threshold: jobs per pod, which infra/ sets to EARSHOT_WORKER_CONCURRENCY (the simulation's slots). */
   jobsPerWorker: number;
-  /** ScaledObject behaviour: `default` = direct for earshot, infra's for job-count; or the same for both. */
+  /**
+   * ScaledObject behaviour: `default` = earshot's answer applied as it is, job-count under the
+   * behaviour it shipped with; `infra` = both under infra/worker-gpu.yaml's current behaviour;
+   * `direct` = both applied as they are.
+   */
   hpa: 'default' | 'infra' | 'direct';
 }
 
@@ -67,7 +71,7 @@ export function makeController(policy: PolicyName, setup: PolicySetup, params: S
     case 'oracle':
       return { kind: 'instant' };
     case 'job-count': {
-      const hpa = new KedaHpa(behavior(INFRA_GPU_BEHAVIOR), bounds);
+      const hpa = new KedaHpa(behavior(JOB_COUNT_GPU_BEHAVIOR), bounds);
       const config = { jobsPerWorker: setup.jobsPerWorker, minWorkers: setup.minWorkers, maxWorkers: setup.maxWorkers };
       return {
         kind: 'polled',

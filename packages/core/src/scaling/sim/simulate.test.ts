@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KedaHpa, INFRA_GPU_BEHAVIOR } from './keda-hpa.js';
+import { INFRA_GPU_BEHAVIOR, JOB_COUNT_GPU_BEHAVIOR, KedaHpa } from './keda-hpa.js';
 import { DEFAULT_POLICY_SETUP, POLICIES, staticPeakWorkers } from './policies.js';
 import { runSimulations, type RunOptions } from './report.js';
 import { DEFAULT_SIM_PARAMS, simulate } from './simulate.js';
@@ -95,9 +95,9 @@ describe('traces', () => {
   });
 });
 
-describe('KedaHpa (infra/worker-gpu.yaml behaviour)', () => {
+describe('KedaHpa (infra/worker-gpu.yaml behaviours)', () => {
   it('adds at most 2 pods per 60 s and removes 1 per 300 s after a 600 s window', () => {
-    const hpa = new KedaHpa(INFRA_GPU_BEHAVIOR, { minReplicas: 0, maxReplicas: 20 });
+    const hpa = new KedaHpa(JOB_COUNT_GPU_BEHAVIOR, { minReplicas: 0, maxReplicas: 20 });
     let n = 0;
     const trail: number[] = [];
     for (let t = 0; t <= 1800; t += 30) {
@@ -113,10 +113,13 @@ describe('KedaHpa (infra/worker-gpu.yaml behaviour)', () => {
     expect(at(1200)).toBe(8);
   });
 
-  it('goes to zero only after cooldownPeriod without activity', () => {
-    const hpa = new KedaHpa(INFRA_GPU_BEHAVIOR, { minReplicas: 0, maxReplicas: 20 });
+  it.each([
+    ['job-count', JOB_COUNT_GPU_BEHAVIOR, 900],
+    ['earshot_desired_workers', INFRA_GPU_BEHAVIOR, 60],
+  ] as const)('goes to zero only after cooldownPeriod without activity (%s: %d s)', (_name, behavior, cooldownS) => {
+    const hpa = new KedaHpa(behavior, { minReplicas: 0, maxReplicas: 20 });
     expect(hpa.next(0, 0, 1, true)).toBe(1);
-    expect(hpa.next(870, 1, 0, false)).toBe(1);
-    expect(hpa.next(900, 1, 0, false)).toBe(0);
+    expect(hpa.next(cooldownS - 30, 1, 0, false)).toBe(1);
+    expect(hpa.next(cooldownS, 1, 0, false)).toBe(0);
   });
 });
