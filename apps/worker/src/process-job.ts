@@ -176,6 +176,14 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
         ['processing'],
       );
       if (!completed) {
+        const current = await jobStore.get(data.jobId);
+        if (current?.status === 'completed') {
+          // Another run of this job (after a lost lock) completed it first, with the same result
+          // keys we just rewrote: they are its results, so they stay.
+          log.info('another run completed this job first; its results stay');
+          finish('completed', { audioS: transcript.audio.durationS });
+          return { status: 'completed', durationS: transcript.audio.durationS, segments: transcript.segments.length };
+        }
         // Canceled (or deleted) while we were finishing: the cancel wins, the results go.
         await Promise.allSettled(Object.values(keys).map((key) => deps.store.delete(key)));
         log.info('job canceled before it could complete; results discarded');
