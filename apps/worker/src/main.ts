@@ -26,7 +26,7 @@ import { createWebhookDispatcher } from '@earshot/core/webhooks/delivery-queue';
 import { createWorkerMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { createJobProcessor, type JobRunResult } from './process-job.js';
-import { publishWorkerReport, removeWorkerReport, type WorkerReport } from '@earshot/core/fleet/worker-registry';
+import { publishWorkerReport, removeWorkerReport, type WorkerReportInput } from '@earshot/core/fleet/worker-registry';
 import { createFailedJobFinalizer } from './finalize-failed.js';
 import { createActiveRuns } from './hand-back.js';
 import { createRecycleCheck } from './recycle.js';
@@ -68,11 +68,12 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
   redis.on('error', (err) => logger.warn({ err }, 'redis error'));
   // The fleet registry: this worker's state and throughput, for the exporter and the supervisor.
   const workerId = `${hostname()}-${process.pid}`;
-  const report = (): WorkerReport => ({
+  const report = (): WorkerReportInput => ({
     worker: workerId,
     queue: service.queueName,
     state: state.status === 'running' ? 'running' : state.status === 'draining' ? 'draining' : 'starting',
     throughput: metrics.throughput(),
+    processedAudioSPerS: metrics.processedRate(),
     startupS: startupS,
     activeJobs: metrics.activeJobs(),
     at: Date.now(),

@@ -35,6 +35,8 @@ export interface WorkerMetrics extends JobMetrics {
   readonly registry: Registry;
   /** Audio seconds per busy wall second over the last 10 minutes (fleet/throughput-meter.ts); null before a job finished. */
   throughput(): number | null;
+  /** Audio seconds finished per wall second over the last 10 minutes, idle time included. */
+  processedRate(): number;
   /** Jobs running now. */
   activeJobs(): number;
   /** Sets earshot_worker_startup_seconds: process start to model loaded and ready. */
@@ -90,6 +92,7 @@ export function createWorkerMetrics(): WorkerMetrics {
   return {
     registry,
     throughput: () => meter.throughput(Date.now()),
+    processedRate: () => meter.processedRate(Date.now()),
     activeJobs: () => running,
     setStartupSeconds: (s) => startup.set(s),
     jobStarted: () => {

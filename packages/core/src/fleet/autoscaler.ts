@@ -18,6 +18,8 @@ export interface FleetSnapshot {
   workers: WorkerReport[];
   /** Mean measured throughput of the workers that have one; null when none has. */
   measuredThroughput: number | null;
+  /** Audio seconds the fleet finished per wall second recently (sum of the workers' processed rates). */
+  processedAudioSPerS: number;
 }
 
 export interface FleetSource {
@@ -35,7 +37,8 @@ export async function readFleet(source: FleetSource, nowMs: number): Promise<Fle
   ]);
   const measured = workers.map((w) => w.throughput).filter((t): t is number => t !== null && t > 0);
   const measuredThroughput = measured.length > 0 ? measured.reduce((a, b) => a + b, 0) / measured.length : null;
-  return { atMs: nowMs, backlog, workers, measuredThroughput };
+  const processedAudioSPerS = workers.reduce((sum, w) => sum + w.processedAudioSPerS, 0);
+  return { atMs: nowMs, backlog, workers, measuredThroughput, processedAudioSPerS };
 }
 
 export interface FleetCount {
@@ -70,6 +73,8 @@ export function createAutoscaler(config: AutoscaleConfig): Autoscaler {
           currentWorkers: fleet.current,
           startingWorkers: fleet.starting,
           measuredThroughput: snapshot.measuredThroughput,
+          // Keeps a scale-down from cutting below the inflow, which a drained backlog cannot show.
+          processedAudioSPerS: snapshot.processedAudioSPerS,
         },
         config,
         state,

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TranscriptionJobData } from '../queue/transcription-queue.js';
 import { readBacklog } from './backlog.js';
-import { publishWorkerReport, readWorkerReports, removeWorkerReport, type WorkerReport } from './worker-registry.js';
+import { publishWorkerReport, readWorkerReports, removeWorkerReport, type WorkerReportInput } from './worker-registry.js';
 
 const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
 const prefix = `bull-backlog-${randomUUID().slice(0, 8)}`;
@@ -53,7 +53,7 @@ describe('readBacklog', () => {
 });
 
 describe('worker registry', () => {
-  const report = (worker: string, at: number): WorkerReport => ({ worker, queue: 'q', state: 'running', throughput: 25, startupS: 3.5, activeJobs: 1, at });
+  const report = (worker: string, at: number): WorkerReportInput => ({ worker, queue: 'q', state: 'running', throughput: 25, startupS: 3.5, activeJobs: 1, at });
 
   it('returns fresh reports, skips stale ones and forgets very old ones', async () => {
     const now = Date.now();

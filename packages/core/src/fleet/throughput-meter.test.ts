@@ -45,4 +45,13 @@ describe('createThroughputMeter', () => {
     expect(m.throughput(s(110))).toBeCloseTo(2);
     expect(m.throughput(s(200))).toBeNull();
   });
+
+  it('reports the processed rate over wall time, idle included', () => {
+    const m = createThroughputMeter({ windowS: 100 });
+    expect(m.processedRate(0)).toBe(0);
+    m.jobStarted(0);
+    m.jobFinished(s(10), 300);
+    expect(m.processedRate(s(10))).toBeCloseTo(30);
+    expect(m.processedRate(s(100))).toBeCloseTo(3); // 300 audio-s over 100 wall-s
+  });
 });

@@ -10,6 +10,8 @@ export interface ThroughputMeter {
   jobFinished(nowMs: number, audioS: number): void;
   /** Audio seconds per busy wall second over the window, or null before anything finished in it. */
   throughput(nowMs: number): number | null;
+  /** Audio seconds finished per wall second (busy or not) over the window: the load this worker carried. */
+  processedRate(nowMs: number): number;
 }
 
 export interface ThroughputMeterOptions {
@@ -20,6 +22,7 @@ export interface ThroughputMeterOptions {
 export function createThroughputMeter(options: ThroughputMeterOptions = {}): ThroughputMeter {
   const windowMs = (options.windowS ?? 600) * 1000;
   let active = 0;
+  let firstStartAt: number | null = null;
   let busySince: number | null = null;
   /** Closed busy periods [start, end] and finished audio, oldest first. */
   const busy: [number, number][] = [];
@@ -33,6 +36,7 @@ export function createThroughputMeter(options: ThroughputMeterOptions = {}): Thr
 
   return {
     jobStarted(now) {
+      firstStartAt ??= now;
       if (active === 0) busySince = now;
       active++;
     },
@@ -55,6 +59,13 @@ export function createThroughputMeter(options: ThroughputMeterOptions = {}): Thr
       if (busySince !== null) busyMs += now - Math.max(busySince, from);
       const audioS = finished.reduce((sum, f) => sum + f.audioS, 0);
       return busyMs > 0 ? audioS / (busyMs / 1000) : null;
+    },
+    processedRate(now) {
+      prune(now);
+      if (firstStartAt === null) return 0;
+      const spanMs = Math.min(windowMs, now - firstStartAt);
+      const audioS = finished.reduce((sum, f) => sum + f.audioS, 0);
+      return spanMs > 0 ? audioS / (spanMs / 1000) : 0;
     },
   };
 }

@@ -15,6 +15,8 @@ export const WorkerReportSchema = z.object({
   state: z.enum(['starting', 'running', 'draining']),
   /** Audio seconds per busy wall second (fleet/throughput-meter.ts); null before a job finished. */
   throughput: z.number().nonnegative().nullable(),
+  /** Audio seconds finished per wall second over the last 10 minutes, idle time included (the load it carried). */
+  processedAudioSPerS: z.number().nonnegative().default(0),
   /** Process start to model loaded and ready; null while starting. */
   startupS: z.number().nonnegative().nullable(),
   /** Jobs running now. */
@@ -23,6 +25,8 @@ export const WorkerReportSchema = z.object({
   at: z.number(),
 });
 export type WorkerReport = z.infer<typeof WorkerReportSchema>;
+/** What a worker publishes (fields with defaults may be left out). */
+export type WorkerReportInput = z.input<typeof WorkerReportSchema>;
 
 /** Reports older than this are from a worker that is gone. */
 export const WORKER_REPORT_FRESH_MS = 30_000;
@@ -33,7 +37,7 @@ export function workerRegistryKey(keyPrefix: string): string {
   return `${keyPrefix}workers`;
 }
 
-export async function publishWorkerReport(redis: Redis, keyPrefix: string, report: WorkerReport): Promise<void> {
+export async function publishWorkerReport(redis: Redis, keyPrefix: string, report: WorkerReportInput): Promise<void> {
   await redis.hset(workerRegistryKey(keyPrefix), report.worker, JSON.stringify(WorkerReportSchema.parse(report)));
 }
 
