@@ -55,7 +55,7 @@ async function findOrStartServer(): Promise<S3TestServer> {
     return { endpoint, accessKeyId, secretAccessKey, region };
   }
   const local = { endpoint: `http://127.0.0.1:${LOCAL.port}`, accessKeyId: LOCAL.accessKeyId, secretAccessKey: LOCAL.secretAccessKey, region };
-  if (!(await answers(local.endpoint))) {
+  if (!(await s3Answers(local.endpoint))) {
     // The script is idempotent and locked, so parallel callers cannot start two servers.
     try {
       await run('bash', [SCRIPT, 'start'], { timeout: 120_000 });
@@ -67,9 +67,10 @@ async function findOrStartServer(): Promise<S3TestServer> {
   return local;
 }
 
-async function answers(endpoint: string): Promise<boolean> {
+/** Whether an S3 server answers at `endpoint` (200 to an anonymous list-buckets) within `timeoutMs`. */
+export async function s3Answers(endpoint: string, timeoutMs = 2000): Promise<boolean> {
   try {
-    const res = await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(timeoutMs) });
     await res.body?.cancel();
     return res.status === 200;
   } catch {

@@ -14,29 +14,22 @@
  * lifecycle threads either: a gateway killed while holding one of their cluster-wide locks would
  * block that work on the shared gateway until the lock times out.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processEnv } from '@earshot/core/config/env';
+import { s3Answers } from '../setup/s3.js';
 import { freePort } from './free-port.js';
-import { sleep } from './wait-for.js';
+import { startServerProcess, type ServerProcess } from './server-process.js';
 
-export interface RadosgwGateway {
+/** `restart()` resolves once it answers HTTP. */
+export interface RadosgwGateway extends ServerProcess {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
-  readonly running: boolean;
-  /** Sends `signal` (default SIGKILL) and waits for the exit. */
-  kill(signal?: NodeJS.Signals): Promise<void>;
-  /** Starts it again with the same arguments; resolves once it answers HTTP. */
-  restart(): Promise<void>;
   /** SIGSTOP: the port still accepts TCP connections (kernel backlog), nothing answers. */
   freeze(): void;
   /** SIGCONT */
   thaw(): void;
-  /** Kills it for good (test cleanup); safe to call in any state. */
-  stop(): Promise<void>;
-  tail(lines?: number): string;
 }
 
 /** The Ceph config file of the local test cluster, read from the running gateway's command line. */
@@ -55,16 +48,6 @@ export function localCephConfig(): string | null {
   const c = argv.indexOf('-c');
   const conf = c >= 0 ? argv[c + 1] : join(cephDir, 'ceph.conf');
   return conf && existsSync(conf) ? conf : null;
-}
-
-async function answers(endpoint: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(1000) });
-    await res.body?.cancel();
-    return res.status === 200;
-  } catch {
-    return false;
-  }
 }
 
 export interface RadosgwGatewayOptions {
@@ -95,51 +78,15 @@ export async function startRadosgwGateway(options: RadosgwGatewayOptions): Promi
     `--pid-file=${join(options.dir, 'radosgw.pid')}`,
     `--admin-socket=${join(options.dir, 'radosgw.asok')}`,
   ];
-  const output: string[] = [];
-  let current: { process: ChildProcess; exited: Promise<void> } | null = null;
-
-  async function launch(): Promise<void> {
-    const child = spawn('radosgw', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    current = { process: child, exited };
-    void exited.then(() => {
-      if (current?.process === child) current = null;
-    });
-    for (const stream of [child.stdout, child.stderr]) {
-      stream?.on('data', (chunk: Buffer) => {
-        output.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
-        if (output.length > 500) output.splice(0, 250);
-      });
-    }
-    const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-    while (!(await answers(endpoint))) {
-      if (current?.process !== child) throw new Error(`radosgw exited while starting:\n${output.slice(-20).join('\n')}`);
-      if (Date.now() > deadline) throw new Error(`radosgw did not answer on ${endpoint}:\n${output.slice(-20).join('\n')}`);
-      await sleep(50);
-    }
-  }
-
-  async function kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const running = current;
-    if (!running) return;
-    running.process.kill(signal);
-    await running.exited;
-  }
-
-  await launch();
-  return {
+  const server = await startServerProcess({
+    command: 'radosgw',
+    args,
+    ready: { probe: () => s3Answers(endpoint, 1000), what: `no answer on ${endpoint}` },
+    startTimeoutMs: options.startTimeoutMs ?? 30_000,
+  });
+  return Object.assign(server, {
     endpoint,
-    get running() {
-      return current !== null;
-    },
-    kill,
-    restart: async () => {
-      if (current) throw new Error('radosgw is still running');
-      await launch();
-    },
-    freeze: () => void current?.process.kill('SIGSTOP'),
-    thaw: () => void current?.process.kill('SIGCONT'),
-    stop: () => kill('SIGKILL'),
-    tail: (lines = 20) => output.slice(-lines).join('\n'),
-  };
+    freeze: () => server.signal('SIGSTOP'),
+    thaw: () => server.signal('SIGCONT'),
+  });
 }
