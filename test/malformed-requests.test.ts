@@ -16,29 +16,21 @@
  * Isolation: own Redis key prefix, BullMQ prefix and queue names (removed in afterAll), own data
  * directories, own ports; every child is stopped in afterAll.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processEnv } from '@earshot/core/config/env';
-import { REPO_ROOT } from './setup/paths.js';
 import { CORPUS_LIMITS, malformedRequests, validJobRequest, type MalformedCase } from './corpus/malformed-requests.js';
-import { createChildGroup, type Child } from './support/child-processes.js';
-import { deleteKeys } from './support/redis-keys.js';
+import { API_READY, createChildGroup, type Child } from './support/child-processes.js';
+import { createApiClient, type EarshotApiClient } from './support/earshot-api-client.js';
+import { freePort } from './support/free-port.js';
+import { buildApps, deleteRunKeys, runEnv, runNames, SHARED_REDIS_URL } from './support/run-isolation.js';
+import { sleep } from './support/wait-for.js';
 
-const run = randomBytes(4).toString('hex');
-const names = {
-  queue: `malformed-${run}`,
-  webhookQueue: `malformed-webhooks-${run}`,
-  queuePrefix: `bull-malformed-${run}`,
-  keyPrefix: `earshot-malformed:${run}:`,
-};
+const names = runNames('malformed');
 const API_KEY = `malformed-key-${randomBytes(12).toString('hex')}`;
 /** Longest wait for an answer the corpus expects. */
 const ANSWER_TIMEOUT_MS = 10_000;
@@ -47,13 +39,14 @@ const STALL_MS = CORPUS_LIMITS.requestTimeoutMs * 2;
 /** Lines that mean the process crashed or failed a request with a 5xx. */
 const CRASH_LINE = /uncaught|unhandled|Emitted 'error' event|Maximum call stack|"level":(50|60)/i;
 
-const group = createChildGroup(run, 'earshot-malformed-logs');
+const group = createChildGroup(names.run, 'earshot-malformed-logs');
 const CASES = malformedRequests();
 
 interface Api {
   child: Child;
   port: number;
   dataDir: string;
+  client: EarshotApiClient;
 }
 
 let api: Api;
@@ -92,8 +85,6 @@ function parseResponse(data: Buffer, closed: boolean): RawResponse | null {
   if (length !== null && body.length >= length) return { status, headers, body: body.subarray(0, length).toString('utf8') };
   return closed ? { status, headers, body: body.toString('utf8') } : null;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends `c` as raw bytes to `path` and does what its `then` says. */
 function sendRaw(target: Api, method: string, path: string, c: MalformedCase): Promise<RawOutcome> {
@@ -139,7 +130,7 @@ function sendRaw(target: Api, method: string, path: string, c: MalformedCase): P
         settle('client-hung-up', false);
       } else if (then === 'stall') {
         const stalledUntil = Date.now() + STALL_MS;
-        healthDuringStall = (await fetch(`${baseUrl(target)}/healthz`)).status;
+        healthDuringStall = (await fetch(`${target.client.baseUrl}/healthz`)).status;
         await sleep(stalledUntil - Date.now());
         settle('client-hung-up', false);
       }
@@ -149,16 +140,6 @@ function sendRaw(target: Api, method: string, path: string, c: MalformedCase): P
 
 // ---------- the API under test ----------
 
-function baseUrl(target: Api): string {
-  return `http://127.0.0.1:${target.port}`;
-}
-
-async function apiFetch(target: Api, path: string, init: RequestInit = {}): Promise<Response> {
-  const headers = new Headers(init.headers);
-  headers.set('authorization', `Bearer ${API_KEY}`);
-  return fetch(`${baseUrl(target)}${path}`, { ...init, headers });
-}
-
 /** Method and path of a case; PUT cases get a fresh upload (declared as the case says). */
 async function requestLine(target: Api, c: MalformedCase): Promise<{ method: string; path: string }> {
   switch (c.target.route) {
@@ -167,12 +148,12 @@ async function requestLine(target: Api, c: MalformedCase): Promise<{ method: str
     case 'create-upload':
       return { method: 'POST', path: '/v1/uploads' };
     case 'put-upload': {
-      const res = await apiFetch(target, '/v1/uploads', {
+      const res = await target.client.call('/v1/uploads', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ filename: 'a.wav', ...c.target.declare }),
       });
-      const ticket = (await res.json()) as { url: string };
+      const ticket = res.body as { url: string };
       expect(res.status, JSON.stringify(ticket)).toBe(201);
       const url = new URL(ticket.url);
       return { method: 'PUT', path: `${url.pathname}${url.search}` };
@@ -221,8 +202,8 @@ async function checkAnswer(target: Api, c: MalformedCase, outcome: RawOutcome): 
     case 'accepted': {
       expect(res?.status, context).toBe(202);
       const job = JSON.parse(res?.body ?? '') as { id: string };
-      expect((await apiFetch(target, `/v1/jobs/${job.id}`, { method: 'DELETE' })).status, context).toBe(202);
-      expect((await apiFetch(target, `/v1/jobs/${job.id}?purge=true`, { method: 'DELETE' })).status, context).toBe(204);
+      expect((await target.client.call(`/v1/jobs/${job.id}`, { method: 'DELETE' })).status, context).toBe(202);
+      expect((await target.client.call(`/v1/jobs/${job.id}?purge=true`, { method: 'DELETE' })).status, context).toBe(204);
       return;
     }
   }
@@ -245,60 +226,42 @@ async function checkStillHealthy(target: Api, name: string): Promise<void> {
   expect(files, `${name}: left in storage`).toEqual([]);
   const proc = target.child.process;
   expect({ exitCode: proc.exitCode, signal: proc.signalCode }, `${name}: the API exited\n${group.tails()}`).toEqual({ exitCode: null, signal: null });
-  const health = await fetch(`${baseUrl(target)}/healthz`);
+  const health = await fetch(`${target.client.baseUrl}/healthz`);
   expect(health.status, name).toBe(200);
   expect(target.child.output.filter((line) => CRASH_LINE.test(line)), `${name}: crash or 5xx in the API's output`).toEqual([]);
 }
 
 // ---------- stack ----------
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 async function startApi(name: string): Promise<Api> {
   const [port, dataDir] = await Promise.all([freePort(), mkdtemp(join(tmpdir(), `earshot-malformed-${name}-`))]);
-  // The child gets this machine's environment minus any Earshot/S3 settings, plus the test's.
-  const inherited = Object.entries(processEnv()).filter(
-    (e): e is [string, string] => e[1] !== undefined && !/^(EARSHOT_|S3_|REDIS_URL$)/.test(e[0]),
-  );
+  const baseUrl = `http://127.0.0.1:${port}`;
   const env = {
-    ...Object.fromEntries(inherited),
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    EARSHOT_KEY_PREFIX: names.keyPrefix,
-    EARSHOT_QUEUE_PREFIX: names.queuePrefix,
-    EARSHOT_QUEUE: names.queue,
-    EARSHOT_WEBHOOK_QUEUE: names.webhookQueue,
+    ...runEnv(names, SHARED_REDIS_URL),
     EARSHOT_API_KEYS: `${API_KEY}:malformed`,
     EARSHOT_API_WEBHOOK_WORKER: 'false',
     EARSHOT_STORAGE: 'fs',
     EARSHOT_DATA_DIR: dataDir,
     EARSHOT_HOST: '127.0.0.1',
     EARSHOT_PORT: String(port),
-    EARSHOT_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    EARSHOT_PUBLIC_URL: baseUrl,
     EARSHOT_MAX_UPLOAD_BYTES: String(CORPUS_LIMITS.maxUploadBytes),
     EARSHOT_REQUEST_TIMEOUT_MS: String(CORPUS_LIMITS.requestTimeoutMs),
-    EARSHOT_LOG_LEVEL: 'info',
   };
-  const child = await group.start(name, 'apps/api/dist/main.js', env, 'earshot api listening');
-  return { child, port, dataDir };
+  const child = await group.start(name, 'apps/api/dist/main.js', env, API_READY);
+  return { child, port, dataDir, client: createApiClient({ baseUrl, apiKey: API_KEY, context: () => group.tails() }) };
 }
 
 beforeAll(async () => {
-  // The child runs the built API: (re)build what is missing or stale (tsc -b is incremental).
-  await promisify(execFile)('npx', ['tsc', '-b', 'apps/api'], { cwd: REPO_ROOT, timeout: 240_000 });
-  redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+  await buildApps(['apps/api']); // the child runs the built API
+  redis = new Redis(SHARED_REDIS_URL, { maxRetriesPerRequest: null });
   api = await startApi('api');
 });
 
 afterAll(async () => {
   await group.stopAll();
   if (redis) {
-    for (const pattern of [`${names.keyPrefix}*`, `${names.queuePrefix}:*`]) await deleteKeys(redis, pattern);
+    await deleteRunKeys(redis, names);
     await redis.quit();
   }
   if (api) await rm(api.dataDir, { recursive: true, force: true });
@@ -343,8 +306,8 @@ describe('malformed requests against the API process', () => {
 
   it('still accepts a valid upload afterwards', async () => {
     const valid = validJobRequest();
-    const res = await apiFetch(api, '/v1/jobs', { method: 'POST', headers: { 'content-type': valid.contentType }, body: valid.body });
-    const job = (await res.json()) as { id: string; status: string };
+    const res = await api.client.submit({ headers: { 'content-type': valid.contentType }, body: valid.body });
+    const job = res.body as { id: string; status: string };
     expect(res.status, JSON.stringify(job)).toBe(202);
     expect(job.status).toBe('queued');
     expect(await filesUnder(join(api.dataDir, 'tmp'))).toEqual([]);

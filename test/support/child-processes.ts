@@ -9,6 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../setup/paths.js';
 
+/** The pino `msg` each app logs once it is ready: `readyMessage` of `start`. */
+export const API_READY = 'earshot api listening';
+export const WORKER_READY = 'worker ready';
+export const DELIVERER_READY = 'webhook delivery worker started';
+
 export interface Child {
   name: string;
   process: ChildProcess;

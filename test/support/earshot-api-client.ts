@@ -18,7 +18,14 @@ export interface ApiAnswer {
   code?: string;
 }
 
-export interface SubmitAnswer extends ApiAnswer {
+/** What `call` gives: the answer, its body as it came and its headers. */
+export interface ApiResponse extends ApiAnswer {
+  /** The body as text (a result in SRT, say, even where it would parse as JSON). */
+  text: string;
+  headers: Headers;
+}
+
+export interface SubmitAnswer extends ApiResponse {
   /** The job id of a 202. */
   id?: string;
 }
@@ -32,6 +39,8 @@ export interface JobResource {
   startedAt: string | null;
   finishedAt: string | null;
   error: { code: string; message: string } | null;
+  /** Alert rules that matched. */
+  alerts: { kind: string; label: string }[];
   result: { synthetic: boolean; segments: number; durationS: number } | null;
 }
 
@@ -49,10 +58,10 @@ export interface EarshotApiClient {
   readonly baseUrl: string;
   /** Ids of the jobs the API accepted (202) through this client, in order. */
   readonly accepted: string[];
-  call(path: string, init?: RequestInit): Promise<ApiAnswer>;
+  call(path: string, init?: RequestInit): Promise<ApiResponse>;
   /** POST /v1/jobs; a 202's id is added to `accepted`. */
   submit(init: RequestInit): Promise<SubmitAnswer>;
-  submitJson(body: Record<string, unknown>): Promise<SubmitAnswer>;
+  submitJson(body: Record<string, unknown>, headers?: Record<string, string>): Promise<SubmitAnswer>;
   /** Multipart upload of the file at `path` plus option fields. */
   submitFile(path: string, fields?: Record<string, string>): Promise<SubmitAnswer>;
   /** GET /v1/jobs/:id; throws unless 200. */
@@ -74,7 +83,7 @@ export interface ApiClientOptions {
 export function createApiClient(options: ApiClientOptions): EarshotApiClient {
   const accepted: string[] = [];
 
-  async function call(path: string, init: RequestInit = {}): Promise<ApiAnswer> {
+  async function call(path: string, init: RequestInit = {}): Promise<ApiResponse> {
     const headers = new Headers(init.headers);
     if (!headers.has('authorization')) headers.set('authorization', `Bearer ${options.apiKey}`);
     const started = performance.now();
@@ -88,7 +97,7 @@ export function createApiClient(options: ApiClientOptions): EarshotApiClient {
       // keep the text
     }
     const code = typeof body === 'object' && body !== null && typeof (body as { code?: unknown }).code === 'string' ? (body as { code: string }).code : undefined;
-    return { status: res.status, elapsedMs, body, ...(code === undefined ? {} : { code }) };
+    return { status: res.status, elapsedMs, body, text, headers: res.headers, ...(code === undefined ? {} : { code }) };
   }
 
   async function submit(init: RequestInit): Promise<SubmitAnswer> {
@@ -110,7 +119,7 @@ export function createApiClient(options: ApiClientOptions): EarshotApiClient {
     accepted,
     call,
     submit,
-    submitJson: (body) => submit({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    submitJson: (body, headers = {}) => submit({ headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
     async submitFile(path, fields = {}) {
       const form = new FormData();
       for (const [k, v] of Object.entries(fields)) form.append(k, v);

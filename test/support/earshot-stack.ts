@@ -8,43 +8,41 @@
  * with a short lock for a crash test, say); `close()` stops them all and removes every key, object
  * and temp file the stack made.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { processEnv } from '@earshot/core/config/env';
 import { generateWebhookSecret } from '@earshot/core/webhooks/sign';
-import { REPO_ROOT, TEST_AUDIO_DIR, TINY_MODEL_DIR } from '../setup/paths.js';
+import { TEST_AUDIO_DIR, TINY_MODEL_DIR } from '../setup/paths.js';
 import { makeTestBucket, type TestBucket } from '../setup/s3.js';
 import { startAudioHost, type AudioHost } from './audio-host.js';
-import { createChildGroup, type Child, type ChildGroup } from './child-processes.js';
+import { API_READY, createChildGroup, DELIVERER_READY, WORKER_READY, type Child, type ChildGroup } from './child-processes.js';
 import { createApiClient, type EarshotApiClient, type JobResource } from './earshot-api-client.js';
 import { freePort } from './free-port.js';
 import { expectEveryAcceptedJobSettledOnce, type SettledOnceCheck } from './job-invariants.js';
-import { deleteKeys } from './redis-keys.js';
+import { buildApps, deleteRunKeys, runEnv, runNames, SHARED_REDIS_URL, type RunNames } from './run-isolation.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
-export const API_READY = 'earshot api listening';
-export const WORKER_READY = 'worker ready';
-export const DELIVERER_READY = 'webhook delivery worker started';
+/** Environment over a child's defaults; `undefined` removes a default (the service's own applies). */
+export type EnvOverrides = Record<string, string | undefined>;
 
 export interface EarshotStackOptions {
   /** Names the run's prefixes and log files, e.g. 'faults-redis'. */
   name: string;
-  /** Redis of the services (and of the test's own connection). @defaultValue 'redis://127.0.0.1:6379' */
+  /** The tenant of the API key. @defaultValue 'faults' */
+  tenant?: string;
+  /** Redis of the services (and of the test's own connection). @defaultValue SHARED_REDIS_URL */
   redisUrl?: string;
   /** S3 endpoint the services use; the bucket is made on the shared test server. @defaultValue that server */
   s3Endpoint?: string;
   /** Environment for every child, over the defaults (e.g. EARSHOT_WEBHOOK_SCHEDULE_MS). */
-  env?: Record<string, string>;
+  env?: EnvOverrides;
 }
 
 export interface EarshotStack {
-  readonly names: { queue: string; webhookQueue: string; queuePrefix: string; keyPrefix: string; storagePrefix: string };
+  readonly names: RunNames;
   readonly tenant: string;
   /** The `whsec_…` secret the services sign webhooks with. */
   readonly webhookSecret: string;
@@ -58,11 +56,11 @@ export interface EarshotStack {
   /** A temp dir of this run (removed by close). */
   readonly tmpDir: string;
   /** The environment every child gets, plus `extra`. */
-  env(extra?: Record<string, string>): Record<string, string>;
-  startApi(extra?: Record<string, string>): Promise<Child>;
-  startWorker(extra?: Record<string, string>, name?: string): Promise<Child>;
+  env(extra?: EnvOverrides): Record<string, string>;
+  startApi(extra?: EnvOverrides): Promise<Child>;
+  startWorker(extra?: EnvOverrides, name?: string): Promise<Child>;
   /** `node apps/api/dist/webhooks.js`, the webhook deliverer as its own process. */
-  startDeliverer(extra?: Record<string, string>): Promise<Child>;
+  startDeliverer(extra?: EnvOverrides): Promise<Child>;
   /** The transcription queue (pause/resume, counts). */
   queue(): Queue;
   /** The webhook delivery queue (a delivery job's id is its event id, the `webhook-id`). */
@@ -78,36 +76,16 @@ export interface EarshotStack {
   close(): Promise<void>;
 }
 
-let built: Promise<unknown> | undefined;
-
-/** Children run the built apps: (re)build what is stale, once per test file (tsc -b is incremental). */
-function ensureBuilt(): Promise<unknown> {
-  built ??= promisify(execFile)('npx', ['tsc', '-b', 'packages/core', 'apps/api', 'apps/worker'], { cwd: REPO_ROOT, timeout: 240_000 }).catch(
-    (err: unknown) => {
-      const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
-      throw new Error(`the apps do not build (npx tsc -b packages/core apps/api apps/worker):\n${stdout}${stderr}`.trim(), { cause: err });
-    },
-  );
-  return built;
-}
-
 export async function createEarshotStack(options: EarshotStackOptions): Promise<EarshotStack> {
-  const run = randomBytes(4).toString('hex');
-  const names = {
-    queue: `${options.name}-${run}`,
-    webhookQueue: `${options.name}-webhooks-${run}`,
-    queuePrefix: `bull-${options.name}-${run}`,
-    keyPrefix: `earshot-${options.name}:${run}:`,
-    storagePrefix: `${options.name}-${run}/`,
-  };
-  const tenant = 'faults';
+  const names = runNames(options.name);
+  const tenant = options.tenant ?? 'faults';
   const apiKey = `${options.name}-key-${randomBytes(12).toString('hex')}`;
   const webhookSecret = generateWebhookSecret();
-  const redisUrl = options.redisUrl ?? 'redis://127.0.0.1:6379';
-  const group = createChildGroup(run, `earshot-${options.name}-logs`);
+  const redisUrl = options.redisUrl ?? SHARED_REDIS_URL;
+  const group = createChildGroup(names.run, `earshot-${options.name}-logs`);
   const context = (): string => group.tails(25);
 
-  await ensureBuilt();
+  await buildApps();
   const [bucket, tmpDir, receiver, audio, apiPort] = await Promise.all([
     makeTestBucket(),
     mkdtemp(join(tmpdir(), `earshot-${options.name}-`)),
@@ -122,18 +100,9 @@ export async function createEarshotStack(options: EarshotStackOptions): Promise<
   let queue: Queue | undefined;
   let webhookQueue: Queue | undefined;
 
-  function env(extra: Record<string, string> = {}): Record<string, string> {
-    // This machine's environment minus any Earshot/S3 settings, then the run's.
-    const inherited = Object.entries(processEnv()).filter(
-      (e): e is [string, string] => e[1] !== undefined && !/^(EARSHOT_|S3_|REDIS_URL$)/.test(e[0]),
-    );
-    return {
-      ...Object.fromEntries(inherited),
-      REDIS_URL: redisUrl,
-      EARSHOT_KEY_PREFIX: names.keyPrefix,
-      EARSHOT_QUEUE_PREFIX: names.queuePrefix,
-      EARSHOT_QUEUE: names.queue,
-      EARSHOT_WEBHOOK_QUEUE: names.webhookQueue,
+  function env(extra: EnvOverrides = {}): Record<string, string> {
+    const merged: EnvOverrides = {
+      ...runEnv(names, redisUrl),
       EARSHOT_STORAGE: 's3',
       S3_BUCKET: bucket.bucket,
       S3_ENDPOINT: options.s3Endpoint ?? bucket.endpoint,
@@ -152,10 +121,10 @@ export async function createEarshotStack(options: EarshotStackOptions): Promise<
       EARSHOT_WEBHOOK_TIMEOUT_MS: '500',
       EARSHOT_JOB_ATTEMPTS: '6',
       EARSHOT_JOB_BACKOFF_MS: '300',
-      EARSHOT_LOG_LEVEL: 'info',
       ...options.env,
       ...extra,
     };
+    return Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined));
   }
 
   const stack: EarshotStack = {
@@ -225,10 +194,7 @@ export async function createEarshotStack(options: EarshotStackOptions): Promise<
       await group.stopAll();
       await Promise.all([receiver.close(), audio.close()]);
       await Promise.all([queue, webhookQueue].map((q) => q?.close().catch(() => undefined)));
-      if (redis.status === 'ready') {
-        await deleteKeys(redis, `${names.keyPrefix}*`);
-        await deleteKeys(redis, `${names.queuePrefix}:*`);
-      }
+      if (redis.status === 'ready') await deleteRunKeys(redis, names);
       redis.disconnect();
       await bucket.cleanup();
       await rm(tmpDir, { recursive: true, force: true });
