@@ -5,6 +5,7 @@
  * pool; the supervisor's next decision starts a replacement if the work still asks for one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 
 export type PoolWorkerState = 'starting' | 'ready' | 'draining';
@@ -73,16 +74,10 @@ export function createWorkerPool(options: WorkerPoolOptions): WorkerPool {
         options.logger.info({ workerPid: pid, gpu, code, state: worker.state }, 'worker process exited');
       });
       for (const stream of [child.stdout, child.stderr]) {
-        let buffered = '';
-        stream?.setEncoding('utf8');
-        stream?.on('data', (chunk: string) => {
-          buffered += chunk;
-          const lines = buffered.split('\n');
-          buffered = lines.pop() ?? '';
-          for (const line of lines) {
-            if (worker.state === 'starting' && line.includes(`"msg":"${readyMessage}"`)) worker.state = 'ready';
-            options.onLine?.(pid, line);
-          }
+        if (!stream) continue;
+        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+          if (worker.state === 'starting' && line.includes(`"msg":"${readyMessage}"`)) worker.state = 'ready';
+          options.onLine?.(pid, line);
         });
       }
       return worker;
