@@ -55,6 +55,8 @@ export interface JobResource {
   warnings: TranscriptWarning[];
   /** The audio's duration: declared by its container (`exact: false`) or decoded (`exact: true`); null until known. */
   audio: { durationS: number; exact: boolean } | null;
+  /** A long file split across workers (fan-out): its chunks and how many are transcribed; null when not split. */
+  chunks: { total: number; done: number } | null;
   links: JobLinks;
 }
 
@@ -114,6 +116,7 @@ export function toJobResource(job: JobRecord, baseUrl: string): JobResource {
     result: r ? { durationS: r.durationS, language: r.language, segments: r.segments, synthetic: r.synthetic, summary: r.summary } : null,
     alerts: job.alerts,
     audio: job.audio ?? null,
+    chunks: job.chunks ?? null,
     warnings: job.warnings ?? [],
     links,
   };

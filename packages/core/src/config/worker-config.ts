@@ -46,6 +46,19 @@ export const WorkerConfigSchema = z.object({
   sourceMaxBytes: z.coerce.number().int().min(1).max(4 * 1024 ** 3).default(1024 ** 3),
   /** Whole-download timeout for `url` sources. @defaultValue 300000 */
   sourceTimeoutMs: z.coerce.number().int().min(100).max(86_400_000).default(300_000),
+  /**
+   * Fan-out: audio longer than this many seconds is split at speech pauses into chunks that any
+   * worker may transcribe, so one long file no longer pins one worker. 0 turns fan-out off (every
+   * file is transcribed whole by the worker that takes it).
+   * @defaultValue 600
+   */
+  fanoutMinS: z.coerce.number().min(0).max(86_400).default(600),
+  /**
+   * Fan-out chunk length: speech segments are grouped into chunks of about this many seconds
+   * (cut only between segments, never inside one).
+   * @defaultValue 300
+   */
+  fanoutChunkS: z.coerce.number().min(1).max(86_400).default(300),
   /** pino level. @defaultValue 'info' */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -63,6 +76,8 @@ export const WORKER_ENV = {
   metricsHost: 'EARSHOT_WORKER_METRICS_HOST',
   sourceMaxBytes: 'EARSHOT_SOURCE_MAX_BYTES',
   sourceTimeoutMs: 'EARSHOT_SOURCE_TIMEOUT_MS',
+  fanoutMinS: 'EARSHOT_FANOUT_MIN_S',
+  fanoutChunkS: 'EARSHOT_FANOUT_CHUNK_S',
   logLevel: 'EARSHOT_LOG_LEVEL',
 } as const;
 

@@ -23,6 +23,12 @@ const NO_VAD_CHUNK_S = 30;
 /** FunASR's EMO_UNKNOWN piece, banned by `banEmotionUnknown`. */
 const EMO_UNKNOWN_PIECE = '<|EMO_UNKNOWN|>';
 
+/** A span of audio decoded as one model input, in seconds (whole milliseconds). */
+export interface SpeechSpan {
+  startS: number;
+  endS: number;
+}
+
 export type TranscribePhase = 'decoding' | 'vad' | 'features' | 'inference' | 'done';
 
 export interface TranscribeProgress {
@@ -107,13 +113,27 @@ export class Engine {
   async transcribe(bytes: Uint8Array, request: TranscribeRequestInput = {}, hooks: TranscribeHooks = {}): Promise<Transcript> {
     const started = performance.now();
     hooks.onProgress?.({ phase: 'decoding', fraction: 0, segmentsDone: 0, segmentsTotal: 0 });
-    const audio = await decodeAudio(bytes, {
-      ffmpegPath: this.config.ffmpegPath === 'none' ? null : this.config.ffmpegPath,
-      maxDurationS: this.config.maxAudioS,
-      ...(hooks.signal ? { signal: hooks.signal } : {}),
-    });
+    const audio = await this.decode(bytes, hooks.signal);
     const decodeMs = performance.now() - started;
     return this.transcribeAudio(audio, request, hooks, { decodeMs, started });
+  }
+
+  /** The first step of `transcribe`: any supported format → 16 kHz mono, with this engine's ffmpeg and length limit. */
+  decode(bytes: Uint8Array, signal?: AbortSignal): Promise<DecodedAudio> {
+    return decodeAudio(bytes, {
+      ffmpegPath: this.config.ffmpegPath === 'none' ? null : this.config.ffmpegPath,
+      maxDurationS: this.config.maxAudioS,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /**
+   * The spans `transcribeAudio` decodes one by one: the request's VAD (or fixed 30 s chunks when
+   * VAD is off), boundaries on whole milliseconds. A fan-out splitter groups these into chunks and
+   * hands each chunk's spans to `transcribeSpans`.
+   */
+  async speechSpans(audio: DecodedAudio, requestInput: TranscribeRequestInput = {}): Promise<SpeechSpan[]> {
+    return this.spansOf(audio, parseRequest(requestInput));
   }
 
   /** Transcribes already decoded 16 kHz mono audio. */
@@ -124,6 +144,51 @@ export class Engine {
     clock: { decodeMs: number; started: number } = { decodeMs: 0, started: performance.now() },
   ): Promise<Transcript> {
     const request = parseRequest(requestInput);
+    // 1. Speech segments.
+    hooks.onProgress?.({ phase: 'vad', fraction: 0.05, segmentsDone: 0, segmentsTotal: 0, audioS: audio.durationS });
+    const t = performance.now();
+    const spans = await this.spansOf(audio, request);
+    const vadMs = request.vad ? performance.now() - t : 0;
+    if (hooks.signal?.aborted) throw new AppError('JOB_CANCELED', 'transcription canceled');
+    return this.transcribeSpanList(audio, spans, request, hooks, { ...clock, vadMs }, 0);
+  }
+
+  /**
+   * Transcribes exactly `spans` of `audio`, without VAD: the rest of `transcribeAudio`'s pipeline
+   * (features, shared batches, decoding, transcript), so a span gives the same segment and tokens
+   * whichever entry point decoded it. For a fan-out chunk, `audio` is the chunk, `spans` are
+   * relative to it and `offsetS` is where the chunk starts in the file: every time in the result
+   * (segments, tokens) is a time in the file. `clock` carries the time already spent on this
+   * audio (decode, VAD) when the caller did those steps itself.
+   */
+  async transcribeSpans(
+    audio: DecodedAudio,
+    spans: readonly SpeechSpan[],
+    requestInput: TranscribeRequestInput = {},
+    hooks: TranscribeHooks = {},
+    options: { offsetS?: number; clock?: { decodeMs: number; vadMs: number; started: number } } = {},
+  ): Promise<Transcript> {
+    const request = parseRequest(requestInput);
+    const clock = options.clock ?? { decodeMs: 0, vadMs: 0, started: performance.now() };
+    return this.transcribeSpanList(audio, spans.map(toMs), request, hooks, clock, options.offsetS ?? 0);
+  }
+
+  private async spansOf(audio: DecodedAudio, request: TranscribeRequest): Promise<SpeechSpan[]> {
+    // Boundaries snap to the millisecond (16 samples) so that a segment's reported
+    // startS/endS name exactly the samples that were decoded.
+    const spans = request.vad ? await detectSpeech(this.vad, audio.samples, request.vad) : fixedChunks(audio.durationS, NO_VAD_CHUNK_S);
+    return spans.map(toMs);
+  }
+
+  /** Steps 2–4 of the pipeline, shared by every entry point. */
+  private async transcribeSpanList(
+    audio: DecodedAudio,
+    spans: readonly SpeechSpan[],
+    request: TranscribeRequest,
+    hooks: TranscribeHooks,
+    clock: { decodeMs: number; vadMs: number; started: number },
+    offsetS: number,
+  ): Promise<Transcript> {
     const { signal } = hooks;
     const progressHook = hooks.onProgress;
     const onProgress = progressHook && ((p: TranscribeProgress): void => progressHook({ ...p, audioS: audio.durationS }));
@@ -131,20 +196,9 @@ export class Engine {
       if (signal?.aborted) throw new AppError('JOB_CANCELED', 'transcription canceled');
     };
 
-    // 1. Speech segments.
-    onProgress?.({ phase: 'vad', fraction: 0.05, segmentsDone: 0, segmentsTotal: 0 });
-    let t = performance.now();
-    // Boundaries snap to the millisecond (16 samples) so that a segment's reported
-    // startS/endS name exactly the samples that were decoded.
-    const spans = (
-      request.vad ? await detectSpeech(this.vad, audio.samples, request.vad) : fixedChunks(audio.durationS, NO_VAD_CHUNK_S)
-    ).map((s) => ({ startS: round3(s.startS), endS: round3(s.endS) }));
-    const vadMs = request.vad ? performance.now() - t : 0;
-    checkAbort();
-
     // 2. Features, one segment at a time, yielding between segments.
     onProgress?.({ phase: 'features', fraction: 0.1, segmentsDone: 0, segmentsTotal: spans.length });
-    t = performance.now();
+    let t = performance.now();
     const meta = this.runner.metadata;
     const languageId = meta.languageIds[request.language];
     const textNormId = request.itn ? meta.withItn : meta.withoutItn;
@@ -183,16 +237,17 @@ export class Engine {
     const inferenceMs = performance.now() - t;
     checkAbort();
 
-    // 4. Tokens → tags, text, times.
+    // 4. Tokens → tags, text, times (in the file: a chunk's spans are shifted by its offset).
     t = performance.now();
     const segments: TranscriptSegment[] = decodes.map((greedy, index) => {
       const span = spans[index]!;
+      const startS = round3(span.startS + offsetS);
       const decoded = decodeSenseVoiceOutput(greedy, this.symbols, {
-        segmentStartS: span.startS,
+        segmentStartS: startS,
         lfrWindowShift: meta.lfrWindowShift,
       });
       const { slotPieces: _slots, ...rest } = decoded;
-      return { index, startS: span.startS, endS: span.endS, ...rest };
+      return { index, startS, endS: round3(span.endS + offsetS), ...rest };
     });
     const decodingMs = performance.now() - t;
     const totalMs = performance.now() - clock.started;
@@ -207,7 +262,7 @@ export class Engine {
       segments,
       timings: {
         decodeMs: round1(clock.decodeMs),
-        vadMs: round1(vadMs),
+        vadMs: round1(clock.vadMs),
         featuresMs: round1(featuresMs),
         inferenceMs: round1(inferenceMs),
         decodingMs: round1(decodingMs),
@@ -257,5 +312,6 @@ function idsOf(symbols: SymbolTable, pieces: string[]): number[] {
   return pieces.map((p) => symbols.id(p)).filter((id): id is number => id !== undefined);
 }
 
+const toMs = (s: SpeechSpan): SpeechSpan => ({ startS: round3(s.startS), endS: round3(s.endS) });
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;

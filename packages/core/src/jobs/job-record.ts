@@ -74,6 +74,16 @@ export const AudioDurationSchema = z.object({
   exact: z.boolean(),
 });
 
+/**
+ * A job split across workers (fan-out): how many chunks it became and how many have been
+ * transcribed. `done` only grows; it equals `total` once every chunk is done (the merge then runs).
+ */
+export const JobChunksSchema = z.object({
+  total: z.number().int().positive(),
+  done: z.number().int().nonnegative(),
+});
+export type JobChunks = z.infer<typeof JobChunksSchema>;
+
 export const JobRecordSchema = z.object({
   id: z.string(),
   tenant: z.string(),
@@ -99,6 +109,8 @@ export const JobRecordSchema = z.object({
   idempotencyKey: z.string().nullable(),
   /** The audio's duration once known (null: not yet; absent on records older than this field). */
   audio: AudioDurationSchema.nullable().optional(),
+  /** Set once the job was split across workers (null: not split; absent on records older than this field). */
+  chunks: JobChunksSchema.nullable().optional(),
 });
 export type JobRecord = z.infer<typeof JobRecordSchema>;
 
@@ -135,5 +147,6 @@ export function newQueuedJobRecord(input: {
     alerts: [],
     idempotencyKey: input.idempotencyKey,
     audio: input.audio ?? null,
+    chunks: null,
   };
 }

@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error.js';
  *
  *   tenants/{tenant}/jobs/{jobId}/audio/source.{ext}
  *   tenants/{tenant}/jobs/{jobId}/results/transcript.{format}
+ *   tenants/{tenant}/jobs/{jobId}/chunks/…            (a fanned-out job's working objects)
  *
  * These keys are relative to the store. The deployment-wide prefix (several deployments or test
  * runs sharing one bucket) is applied by the store itself (`prefix` of the S3 store config; the
@@ -44,4 +45,35 @@ export function audioKey(tenant: string, jobId: string, ext: string): string {
 /** `…/results/transcript.{format}`: one object per rendered format (`json`, `srt`, `vtt`, `txt`). */
 export function resultKey(tenant: string, jobId: string, format: string): string {
   return `${jobPrefix(tenant, jobId)}results/transcript.${check(format, SUFFIX_PATTERN, 'format')}`;
+}
+
+/**
+ * `…/chunks/`: the working objects of a job split across workers (fan-out): the split manifest,
+ * each chunk's audio and each chunk's result. They live only while the job runs; deleting this
+ * prefix removes them all.
+ */
+export function chunksPrefix(tenant: string, jobId: string): string {
+  return `${jobPrefix(tenant, jobId)}chunks/`;
+}
+
+/** `…/chunks/manifest.json`: what the splitter found (audio facts, every chunk's spans); written after the chunks' audio. */
+export function chunkManifestKey(tenant: string, jobId: string): string {
+  return `${chunksPrefix(tenant, jobId)}manifest.json`;
+}
+
+/** `…/chunks/{index}.f32`: one chunk's 16 kHz mono audio, float32 little-endian. */
+export function chunkAudioKey(tenant: string, jobId: string, index: number): string {
+  return `${chunksPrefix(tenant, jobId)}${checkIndex(index)}.f32`;
+}
+
+/** `…/chunks/{index}.result.json`: one chunk's transcribed segments (absolute times). */
+export function chunkResultKey(tenant: string, jobId: string, index: number): string {
+  return `${chunksPrefix(tenant, jobId)}${checkIndex(index)}.result.json`;
+}
+
+function checkIndex(index: number): number {
+  if (!Number.isSafeInteger(index) || index < 0) {
+    throw new AppError('VALIDATION_FAILED', `invalid chunk index for a storage key: ${index}`, { details: { index } });
+  }
+  return index;
 }
