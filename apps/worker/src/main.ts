@@ -10,7 +10,7 @@
  * in reverse order (shutdown.ts).
  */
 import { hostname } from 'node:os';
-import { Worker, type Job } from 'bullmq';
+import { FlowProducer, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { processEnv } from '@earshot/core/config/env';
@@ -20,12 +20,17 @@ import { loadWorkerConfig, loadWorkerEngineConfig, type WorkerConfig } from '@ea
 import { Engine } from '@earshot/core/engine/engine';
 import { isAppError } from '@earshot/core/errors/app-error';
 import { JobStore } from '@earshot/core/jobs/job-store';
-import type { TranscriptionJobData } from '@earshot/core/queue/transcription-queue';
+import { enqueueChunks, mergeJobId, type TranscriptionJobData } from '@earshot/core/queue/transcription-queue';
 import { createBlobStore } from '@earshot/core/storage/create-blob-store';
 import { createWebhookDispatcher } from '@earshot/core/webhooks/delivery-queue';
 import { createWorkerMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { createJobProcessor, type JobRunResult } from './process-job.js';
+import { createChunkCleanupOnFailure } from './fanout/cleanup-failed.js';
+import { createChunkProcessor } from './fanout/process-chunk.js';
+import { createMergeProcessor } from './fanout/merge-chunks.js';
+import type { FanoutSettings } from './fanout/split-job.js';
+import { dispatchByName } from './job-dispatch.js';
 import { publishWorkerReport, removeWorkerReport, type WorkerReportInput } from '@earshot/core/fleet/worker-registry';
 import { createFailedJobFinalizer } from './finalize-failed.js';
 import { createActiveRuns } from './hand-back.js';
@@ -110,19 +115,46 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
     logger.warn('SYNTHETIC MODEL: this model has random weights; its output is not a transcription (tests/dev only)');
   }
 
+  // Fan-out (EARSHOT_FANOUT_MIN_S > 0): long files are split into chunk jobs of a BullMQ flow in
+  // this same queue; the splitter needs a FlowProducer to add them and the queue to see whether an
+  // earlier run already did.
+  let fanout: FanoutSettings | undefined;
+  if (workerConfig.fanoutMinS > 0) {
+    const flows = new FlowProducer({ connection: bullRedis, prefix: service.queuePrefix });
+    releases.push('flow producer', () => flows.close());
+    const queue = new Queue(service.queueName, { connection: bullRedis, prefix: service.queuePrefix });
+    releases.push('queue (fan-out)', () => queue.close());
+    fanout = {
+      minS: workerConfig.fanoutMinS,
+      chunkS: workerConfig.fanoutChunkS,
+      addChunks: (input) => enqueueChunks(flows, service.queueName, input),
+      isSplit: async (jobId) => (await queue.getJob(mergeJobId(jobId))) !== undefined,
+    };
+  }
+  logger.info({ fanoutMinS: workerConfig.fanoutMinS, fanoutChunkS: workerConfig.fanoutChunkS }, fanout ? 'fan-out on' : 'fan-out off');
+
   const abandon = new AbortController();
-  const processor = createJobProcessor({
-    engine,
+  const runDeps = {
     store,
     jobStore,
     webhooks: dispatcher,
     publicUrl: service.publicUrl,
     logger,
-    sourceMaxBytes: workerConfig.sourceMaxBytes,
-    sourceTimeoutMs: workerConfig.sourceTimeoutMs,
-    allowPrivateNetwork: service.allowPrivateNetwork,
     metrics,
     abandonSignal: abandon.signal,
+  };
+  const processor = dispatchByName({
+    transcribe: createJobProcessor({
+      ...runDeps,
+      engine,
+      sourceMaxBytes: workerConfig.sourceMaxBytes,
+      sourceTimeoutMs: workerConfig.sourceTimeoutMs,
+      allowPrivateNetwork: service.allowPrivateNetwork,
+      ...(fanout ? { fanout } : {}),
+    }),
+    // Any worker takes chunks and merges, fan-out on or off here: a split job's pieces may reach it.
+    chunk: createChunkProcessor({ ...runDeps, engine }),
+    merge: createMergeProcessor(runDeps),
   });
   const runs = createActiveRuns<TranscriptionJobData, JobRunResult>({ jobStore, logger, jobIdOf: (job) => job.id ?? '' });
   // Recycling takes the SIGTERM path: stop taking jobs, drain, exit 0 (recycle.ts).
@@ -155,6 +187,7 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
   worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled (its worker died): retried, or failed past EARSHOT_WORKER_MAX_STALLED_COUNT'));
   worker.on('failed', createFailedJobFinalizer({ jobStore, webhooks: dispatcher, publicUrl: service.publicUrl, logger }));
+  worker.on('failed', createChunkCleanupOnFailure({ store, logger }));
   worker.on('lockRenewalFailed', (jobIds) => logger.warn({ jobIds }, 'could not renew job locks'));
   releases.push('bullmq worker', async () => {
     state.status = 'draining';

@@ -1,0 +1,165 @@
+/**
+ * The blob-store objects of a split job (keys in storage/keys.ts, all under `chunks/` of the job):
+ *
+ * - `manifest.json` (`ChunkManifest`): written by the splitter once every chunk's audio is stored:
+ *   the audio's facts, the decode and VAD times, the decode warnings, and each chunk's offset,
+ *   length and spans (relative to the chunk). Chunk jobs read their spans here; the merge reads
+ *   the rest.
+ * - `{n}.f32`: chunk n's 16 kHz mono samples, float32 little-endian, exactly as decoded.
+ * - `{n}.result.json` (`ChunkResult`): chunk n's segments (times in the file), its timings, the
+ *   model and options it ran with.
+ *
+ * Everything read back is checked with a schema: an object that does not fit is an INTERNAL error
+ * (not retryable: reading it again gives the same bytes).
+ */
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { AUDIO_FORMATS, type AudioFormat } from '@earshot/core/audio/sniff-format';
+import { AppError } from '@earshot/core/errors/app-error';
+import {
+  transcriptModelInfoSchema,
+  transcriptOptionsSchema,
+  transcriptSegmentSchema,
+  transcriptTimingsSchema,
+  transcriptWarningSchema,
+} from '@earshot/core/results/transcript-schema';
+import type { BlobStore } from '@earshot/core/storage/blob-store';
+import { chunkAudioKey, chunkManifestKey, chunkResultKey, chunksPrefix } from '@earshot/core/storage/keys';
+
+const SpanSchema = z.object({ startS: z.number().nonnegative(), endS: z.number().nonnegative() });
+
+export const ChunkManifestSchema = z.object({
+  /** Epoch ms at which the splitting run started: the merged transcript's `totalMs` runs from it. */
+  startedAtMs: z.number(),
+  /** The whole file, as `Transcript.audio` (plus the codec). */
+  audio: z.object({
+    durationS: z.number().nonnegative(),
+    format: z.enum(AUDIO_FORMATS as [AudioFormat, ...AudioFormat[]]),
+    sampleRate: z.number(),
+    channels: z.number(),
+    codec: z.string(),
+  }),
+  decodeMs: z.number().nonnegative(),
+  vadMs: z.number().nonnegative(),
+  /** Decode warnings (AUDIO_PARTIALLY_DECODED): the merged transcript carries them. */
+  warnings: z.array(transcriptWarningSchema),
+  chunks: z.array(
+    z.object({
+      index: z.number().int().nonnegative(),
+      /** Where the chunk's audio starts in the file (s). */
+      offsetS: z.number().nonnegative(),
+      /** Samples in `{n}.f32`. */
+      samples: z.number().int().nonnegative(),
+      /** The chunk's share of the file (s): see plan-chunks.ts. */
+      shareS: z.number().nonnegative(),
+      /** Spans relative to offsetS. */
+      spans: z.array(SpanSchema),
+    }),
+  ),
+});
+export type ChunkManifest = z.infer<typeof ChunkManifestSchema>;
+
+export const ChunkResultSchema = z.object({
+  index: z.number().int().nonnegative(),
+  /** Segments with times in the file; `index` is the chunk's own (the merge renumbers). */
+  segments: z.array(transcriptSegmentSchema),
+  timings: transcriptTimingsSchema,
+  model: transcriptModelInfoSchema,
+  options: transcriptOptionsSchema,
+});
+export type ChunkResult = z.infer<typeof ChunkResultSchema>;
+
+const JSON_TYPE = 'application/json';
+const F32_TYPE = 'application/octet-stream';
+
+export async function writeManifest(store: BlobStore, tenant: string, jobId: string, manifest: ChunkManifest): Promise<void> {
+  await store.put(chunkManifestKey(tenant, jobId), Buffer.from(JSON.stringify(manifest), 'utf8'), { contentType: JSON_TYPE });
+}
+
+export async function readManifest(store: BlobStore, tenant: string, jobId: string): Promise<ChunkManifest> {
+  return readJson(store, chunkManifestKey(tenant, jobId), ChunkManifestSchema);
+}
+
+export async function writeChunkResult(store: BlobStore, tenant: string, jobId: string, result: ChunkResult): Promise<void> {
+  await store.put(chunkResultKey(tenant, jobId, result.index), Buffer.from(JSON.stringify(result), 'utf8'), { contentType: JSON_TYPE });
+}
+
+export async function readChunkResult(store: BlobStore, tenant: string, jobId: string, index: number): Promise<ChunkResult> {
+  const result = await readJson(store, chunkResultKey(tenant, jobId, index), ChunkResultSchema);
+  if (result.index !== index) throw new AppError('INTERNAL', `chunk result ${index} of job ${jobId} says it is chunk ${result.index}`, { retryable: false });
+  return result;
+}
+
+/** Stores samples as they are in memory (a view, no copy): float32, little-endian on every platform Node runs on here. */
+export async function writeChunkAudio(store: BlobStore, tenant: string, jobId: string, index: number, samples: Float32Array): Promise<void> {
+  const bytes = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+  await store.put(chunkAudioKey(tenant, jobId, index), bytes, { contentType: F32_TYPE, contentLength: bytes.length });
+}
+
+/** Streams chunk audio into one Float32Array of the expected length (from the manifest). */
+export async function readChunkAudio(store: BlobStore, tenant: string, jobId: string, index: number, samples: number): Promise<Float32Array> {
+  const out = new Float32Array(samples);
+  const bytes = new Uint8Array(out.buffer);
+  let offset = 0;
+  const stream = await store.getStream(chunkAudioKey(tenant, jobId, index));
+  for await (const piece of stream as AsyncIterable<Uint8Array>) {
+    if (offset + piece.length > bytes.length) {
+      stream.destroy();
+      throw new AppError('INTERNAL', `chunk audio ${index} of job ${jobId} is longer than its ${samples} samples`, { retryable: false });
+    }
+    bytes.set(piece, offset);
+    offset += piece.length;
+  }
+  if (offset !== bytes.length) {
+    throw new AppError('INTERNAL', `chunk audio ${index} of job ${jobId} has ${offset} bytes, expected ${bytes.length}`, { retryable: false });
+  }
+  return out;
+}
+
+/** How many chunk results are stored: the chunks done, counted so that a re-run chunk counts once. */
+export async function countChunkResults(store: BlobStore, tenant: string, jobId: string): Promise<number> {
+  let count = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await store.list(chunksPrefix(tenant, jobId), cursor ? { cursor } : {});
+    count += page.keys.filter((key) => key.endsWith('.result.json')).length;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return count;
+}
+
+/** Deletes every chunk object of the job (manifest, audio, results); safe to repeat. */
+export async function deleteChunkObjects(store: BlobStore, tenant: string, jobId: string): Promise<number> {
+  return store.deletePrefix(chunksPrefix(tenant, jobId));
+}
+
+/** `deleteChunkObjects` on a cleanup path: a failure is logged, never thrown (the job's outcome stands). */
+export async function discardChunkObjects(store: BlobStore, tenant: string, jobId: string, log: Logger): Promise<void> {
+  try {
+    await deleteChunkObjects(store, tenant, jobId);
+  } catch (err) {
+    log.warn({ err }, 'could not delete the chunk objects');
+  }
+}
+
+/** Deletes one chunk's objects (a chunk that finds its job over after it wrote them). */
+export async function deleteChunk(store: BlobStore, tenant: string, jobId: string, index: number): Promise<void> {
+  await Promise.all([store.delete(chunkAudioKey(tenant, jobId, index)), store.delete(chunkResultKey(tenant, jobId, index))]);
+}
+
+async function readJson<S extends z.ZodType>(store: BlobStore, key: string, schema: S): Promise<z.infer<S>> {
+  const text = Buffer.from(await store.getBytes(key)).toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new AppError('INTERNAL', `${key} is not JSON`, { cause: err, retryable: false });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new AppError('INTERNAL', `${key} does not match its schema: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
+      retryable: false,
+    });
+  }
+  return parsed.data;
+}

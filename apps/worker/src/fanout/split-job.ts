@@ -1,0 +1,151 @@
+/**
+ * Fan-out, first step: the worker that takes a long job splits it. It decodes the file once, runs
+ * the engine's own VAD with the job's options, groups the spans into chunks (plan-chunks.ts),
+ * stores each chunk's audio and then the manifest (chunk-objects.ts), marks the record with its
+ * chunk count, and adds the flow: a `merge` job with one `chunk` child per chunk
+ * (transcription-queue.ts `chunkFlow`). Any worker then takes any chunk.
+ *
+ * A file that is short, or whose speech fits in one chunk, is transcribed here as before, from the
+ * decode and VAD already done (Engine.transcribeAudio / transcribeSpans), so splitting costs it nothing.
+ *
+ * Re-runs are safe: object keys and BullMQ ids derive from the job id, so a splitter that died
+ * before adding the flow splits again over the same keys; once the flow exists (`isSplit`) a re-run
+ * does nothing. The splitter holds the whole decoded file (64 kB per second of audio, 230 MB per
+ * hour) while it splits; the chunk workers hold one chunk each.
+ */
+import type { Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Engine, TranscribeHooks } from '@earshot/core/engine/engine';
+import type { TranscribeRequestInput } from '@earshot/core/engine/transcribe-request';
+import { AppError } from '@earshot/core/errors/app-error';
+import type { JobRecord } from '@earshot/core/jobs/job-record';
+import type { JobStore } from '@earshot/core/jobs/job-store';
+import type { ChunkFlowInput } from '@earshot/core/queue/transcription-queue';
+import type { Transcript } from '@earshot/core/results/transcript';
+import type { BlobStore } from '@earshot/core/storage/blob-store';
+import { round3 } from '../job-run.js';
+import { deleteChunkObjects, writeChunkAudio, writeManifest, type ChunkManifest } from './chunk-objects.js';
+import { planChunks } from './plan-chunks.js';
+
+const SAMPLE_RATE = 16_000;
+
+/** Fan-out settings and the queue operations the splitter needs (main.ts builds them on a FlowProducer). */
+export interface FanoutSettings {
+  /** Files longer than this many seconds are split (EARSHOT_FANOUT_MIN_S; 0 turns fan-out off). */
+  minS: number;
+  /** About this many seconds of audio per chunk (EARSHOT_FANOUT_CHUNK_S). */
+  chunkS: number;
+  /** Adds the chunk jobs and their merge (transcription-queue.ts `enqueueChunks`). */
+  addChunks(input: ChunkFlowInput): Promise<void>;
+  /** True when the job's merge job exists: an earlier run already split it. */
+  isSplit(jobId: string): Promise<boolean>;
+}
+
+export type SplitEngine = Pick<Engine, 'decode' | 'speechSpans' | 'transcribeAudio' | 'transcribeSpans'>;
+
+export interface SplitInput {
+  engine: SplitEngine;
+  store: BlobStore;
+  fanout: FanoutSettings;
+  record: JobRecord;
+  bytes: Uint8Array;
+  request: TranscribeRequestInput;
+  hooks: TranscribeHooks;
+  log: Logger;
+}
+
+/** A transcript (no split), or a split whose chunks are stored and await `commitSplit`. */
+export type SplitOutcome = { kind: 'transcript'; transcript: Transcript } | { kind: 'split'; shares: number[]; durationS: number };
+
+/** Decodes, and transcribes the file here or stores its chunks; see the module comment. */
+export async function transcribeOrSplit(input: SplitInput): Promise<SplitOutcome> {
+  const { engine, fanout, record, request, hooks, log } = input;
+  const startedAtMs = Date.now();
+  const started = performance.now();
+  hooks.onProgress?.({ phase: 'decoding', fraction: 0, segmentsDone: 0, segmentsTotal: 0 });
+  const audio = await engine.decode(input.bytes, hooks.signal);
+  const decodeMs = performance.now() - started;
+  if (audio.durationS <= fanout.minS) {
+    return { kind: 'transcript', transcript: await engine.transcribeAudio(audio, request, hooks, { decodeMs, started }) };
+  }
+
+  hooks.onProgress?.({ phase: 'vad', fraction: 0.05, segmentsDone: 0, segmentsTotal: 0, audioS: audio.durationS });
+  const vadStarted = performance.now();
+  const spans = await engine.speechSpans(audio, request);
+  const vadMs = request.vad === false ? 0 : performance.now() - vadStarted;
+  checkAbort(hooks.signal);
+  const plan = planChunks(spans, audio.durationS, fanout.chunkS);
+  if (plan.length < 2) {
+    const clock = { decodeMs, vadMs, started };
+    return { kind: 'transcript', transcript: await engine.transcribeSpans(audio, spans, request, hooks, { clock }) };
+  }
+
+  const { tenant, id: jobId } = record;
+  const manifest: ChunkManifest = {
+    startedAtMs,
+    audio: { durationS: audio.durationS, ...audio.source },
+    decodeMs: round1(decodeMs),
+    vadMs: round1(vadMs),
+    warnings: audio.warnings ?? [],
+    chunks: [],
+  };
+  for (const chunk of plan) {
+    checkAbort(hooks.signal);
+    const from = Math.round(chunk.offsetS * SAMPLE_RATE);
+    const to = Math.min(audio.samples.length, Math.round(chunk.endS * SAMPLE_RATE));
+    await writeChunkAudio(input.store, tenant, jobId, chunk.index, audio.samples.subarray(from, to));
+    manifest.chunks.push({
+      index: chunk.index,
+      offsetS: chunk.offsetS,
+      samples: to - from,
+      shareS: round3(chunk.shareEndS - chunk.shareStartS),
+      spans: chunk.spans,
+    });
+  }
+  await writeManifest(input.store, tenant, jobId, manifest);
+  log.info({ durationS: audio.durationS, spans: spans.length, chunks: plan.length, chunkS: fanout.chunkS }, 'job split into chunks');
+  return { kind: 'split', shares: manifest.chunks.map((c) => c.shareS), durationS: audio.durationS };
+}
+
+export interface CommitSplitInput {
+  jobStore: JobStore;
+  store: BlobStore;
+  fanout: FanoutSettings;
+  record: JobRecord;
+  /** The `transcribe` job: its priority, attempts and backoff go to the chunks and the merge. */
+  job: Pick<Job, 'opts'>;
+  shares: number[];
+}
+
+/**
+ * Marks the record split (`chunks: { total, done: 0 }`) and adds the flow. Returns false when the
+ * record left `processing` meanwhile (canceled): the chunk objects are deleted and nothing is added.
+ */
+export async function commitSplit(input: CommitSplitInput): Promise<boolean> {
+  const { record, shares } = input;
+  const updated = await input.jobStore.update(
+    record.id,
+    (r) => ({ chunks: { total: shares.length, done: 0 }, phase: 'inference', progress: Math.max(r.progress, 0.05) }),
+    ['processing'],
+  );
+  if (!updated) {
+    await deleteChunkObjects(input.store, record.tenant, record.id);
+    return false;
+  }
+  const { priority, attempts, backoff } = input.job.opts;
+  await input.fanout.addChunks({
+    jobId: record.id,
+    tenant: record.tenant,
+    chunkShareS: shares,
+    ...(priority !== undefined ? { priority } : {}),
+    ...(attempts !== undefined ? { attempts } : {}),
+    ...(backoff !== undefined ? { backoff } : {}),
+  });
+  return true;
+}
+
+function checkAbort(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AppError('JOB_CANCELED', 'transcription canceled');
+}
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
