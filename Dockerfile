@@ -78,6 +78,9 @@ CMD ["node", "apps/api/dist/main.js"]
 FROM runtime AS worker
 ENV EARSHOT_MODEL_DIR=/models/sensevoice
 EXPOSE 9464
+# One worker per container (Kubernetes/KEDA scale the containers). On a host that should scale
+# itself, run the supervisor instead: `node apps/worker/dist/supervisor.js --min 0 --max 2`
+# (with EARSHOT_GPUS=0,1 on the GPU image: one process per GPU).
 CMD ["node", "apps/worker/dist/main.js"]
 
 # ---------- worker-gpu: NVIDIA CUDA 12 runtime + cuDNN 9 base with Node 20 copied in ----------
