@@ -41,6 +41,10 @@ export function createMergeProcessor(deps: JobRunDeps): MergeProcessor {
     const record = await jobStore.get(jobId);
     if (!record || record.status !== 'processing') {
       await discardChunkObjects(store, tenant, jobId, log);
+      if (record?.status === 'canceled') {
+        log.info('job was canceled while its chunks ran; chunk objects deleted');
+        return { status: 'canceled' };
+      }
       return replayFinishedRecord(deps, record, log);
     }
 
