@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { constants, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -237,10 +238,15 @@ export class FsBlobStore implements BlobStore {
       return body.byteLength;
     }
     const counter = byteCounter();
+    // flush: fsync before close, so the rename below never publishes unwritten data.
+    const file = createWriteStream(path, { flags: 'wx', flush: true });
     try {
-      // flush: fsync before close, so the rename below never publishes unwritten data.
-      await pipeline(body, counter.stream, createWriteStream(path, { flags: 'wx', flush: true }));
+      await pipeline(body, counter.stream, file);
     } catch (err) {
+      // The file is opened asynchronously: a body that failed at once can fail the pipeline
+      // before the open has created the file. Wait until the stream is closed, so the caller's
+      // cleanup (rm of the temp file) comes after the file exists, never before (a leak).
+      if (!file.closed) await once(file, 'close').catch(() => undefined);
       const fromSource = sourceError?.();
       if (fromSource !== undefined) throw fromSource;
       throw storageError('put', key, err);
