@@ -88,6 +88,8 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
         attempts: Math.max(r.attempts, job.attemptsStarted),
         progress: 0,
         phase: 'fetching',
+        // A split that never got its flow queued (an earlier run died or failed first) starts over.
+        chunks: null,
       }),
       ['queued', 'processing'],
     );
