@@ -36,7 +36,8 @@ export function firstJobLog(child: Child, msg: string, jobId: string): LogEntry 
   return logEntries(child, msg).find((e) => e.jobId === jobId);
 }
 
-const RUN_ENDS = new Set(['job completed', 'job failed', 'job run failed; BullMQ will retry', 'job canceled while processing']);
+// 'job split into chunks': a fan-out run ends there; its chunks and merge are runs of their own.
+const RUN_ENDS = new Set(['job completed', 'job failed', 'job run failed; BullMQ will retry', 'job canceled while processing', 'job split into chunks']);
 
 /** Jobs whose latest run on this worker started ('job started') and has not ended in its log. */
 export function jobsInFlight(worker: Child): string[] {
