@@ -20,7 +20,6 @@ import { loadAutoscaleConfig } from '@earshot/core/config/autoscale-config';
 import { loadEngineConfig } from '@earshot/core/config/engine-config';
 import { loadHttpConfig, type ApiKey, type HttpConfig } from '@earshot/core/config/http-config';
 import { loadServiceConfig, type ServiceConfig } from '@earshot/core/config/service-config';
-import { isAppError } from '@earshot/core/errors/app-error';
 import { JobStore } from '@earshot/core/jobs/job-store';
 import { createTranscriptionQueue } from '@earshot/core/queue/transcription-queue';
 import { createBlobStore } from '@earshot/core/storage/create-blob-store';
@@ -33,6 +32,7 @@ import { createAudioMeasurer } from './jobs/measure-audio.js';
 import { startWebhookDeliverer, webhookAttemptsStoreOf } from './runtime/webhook-deliverer.js';
 import { closeRedis } from '@earshot/core/runtime/close-redis';
 import { createReleaseStack } from '@earshot/core/runtime/release-stack';
+import { runMain } from '@earshot/core/runtime/run-main';
 import { handleShutdownSignals } from '@earshot/core/runtime/shutdown-signals';
 
 async function resolveApiKeys(http: HttpConfig, service: ServiceConfig, logger: Logger): Promise<ApiKey[]> {
@@ -131,8 +131,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  const message = isAppError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
-  process.stderr.write(`earshot-api failed to start: ${message}\n`);
-  process.exit(1);
-});
+runMain('earshot-api', main);

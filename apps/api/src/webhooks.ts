@@ -14,10 +14,10 @@ import { pino } from 'pino';
 import { processEnv } from '@earshot/core/config/env';
 import { loadHttpConfig } from '@earshot/core/config/http-config';
 import { loadServiceConfig } from '@earshot/core/config/service-config';
-import { isAppError } from '@earshot/core/errors/app-error';
 import { startWebhookDeliverer, webhookAttemptsStoreOf } from './runtime/webhook-deliverer.js';
 import { closeRedis } from '@earshot/core/runtime/close-redis';
 import { createReleaseStack } from '@earshot/core/runtime/release-stack';
+import { runMain } from '@earshot/core/runtime/run-main';
 import { handleShutdownSignals } from '@earshot/core/runtime/shutdown-signals';
 
 async function main(): Promise<void> {
@@ -55,8 +55,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  const message = isAppError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
-  process.stderr.write(`earshot-webhooks failed to start: ${message}\n`);
-  process.exit(1);
-});
+runMain('earshot-webhooks', main);

@@ -27,6 +27,7 @@ import { createAutoscaler, readFleet } from '@earshot/core/fleet/autoscaler';
 import { createTranscriptionQueue } from '@earshot/core/queue/transcription-queue';
 import { closeRedis } from '@earshot/core/runtime/close-redis';
 import { createReleaseStack } from '@earshot/core/runtime/release-stack';
+import { runMain } from '@earshot/core/runtime/run-main';
 import { handleShutdownSignals } from '@earshot/core/runtime/shutdown-signals';
 import { createWorkerPool, type PoolWorker } from './supervisor/worker-pool.js';
 
@@ -151,7 +152,4 @@ async function main(): Promise<void> {
   loop();
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`earshot-supervisor failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runMain('earshot-supervisor', main);
