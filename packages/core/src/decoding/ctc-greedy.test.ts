@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors/app-error.js';
-import { ctcGreedy } from './ctc-greedy.js';
+import { ctcGreedy, ctcGreedyFromCandidates } from './ctc-greedy.js';
 
 /** Logits `(frames, vocab)` whose argmax per frame is `argmax[t]` (value 1 there, 0 elsewhere). */
 function oneHot(argmax: number[], vocab: number): Float32Array {
@@ -87,5 +87,38 @@ describe('ctcGreedy', () => {
     expect(got.ids).toEqual(want);
     expect(got.ids).not.toContain(25009);
     expect(got.ids.filter((y) => y === 777)).toHaveLength(1);
+  });
+});
+
+describe('ctcGreedyFromCandidates', () => {
+  /** Top-2 candidates per frame from logits, best first, lower index first on ties. */
+  function top2(logits: Float32Array, frames: number, vocab: number): Int32Array {
+    const out = new Int32Array(frames * 2);
+    for (let t = 0; t < frames; t++) {
+      const row = Array.from(logits.subarray(t * vocab, (t + 1) * vocab));
+      const order = row.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+      out[t * 2] = order[0]![1];
+      out[t * 2 + 1] = order[1]![1];
+    }
+    return out;
+  }
+
+  it('equals ctcGreedy on the same logits, with and without a banned id', () => {
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const frames = 200;
+    const vocab = 6;
+    const logits = Float32Array.from({ length: frames * vocab }, () => Math.round(rand() * 8) / 8); // ties included
+    const candidates = top2(logits, frames, vocab);
+    for (const bannedIds of [[], [3], [0]]) {
+      expect(ctcGreedyFromCandidates(candidates, frames, 2, { blankId: 0, bannedIds })).toEqual(
+        ctcGreedy(logits, frames, vocab, { blankId: 0, bannedIds }),
+      );
+    }
+  });
+
+  it('refuses to ban as many ids as there are candidates', () => {
+    expect(() => ctcGreedyFromCandidates(new Int32Array(4), 2, 2, { blankId: 0, bannedIds: [1, 2] })).toThrow(AppError);
+    expect(() => ctcGreedyFromCandidates(new Int32Array(3), 2, 2, { blankId: 0 })).toThrow(/cannot hold/);
   });
 });

@@ -45,19 +45,17 @@ export function ctcGreedy(
     throw new AppError('INVALID_OPTIONS', `ctcGreedy: blank id ${blankId} is outside [0, ${vocabSize})`);
   }
   const ranges = allowedRanges(vocabSize, options.bannedIds ?? []);
-  const ids: number[] = [];
-  const emittedFrames: number[] = [];
-  let previous = -1;
+  const best = new Int32Array(frames);
   for (let t = 0; t < frames; t++) {
     const row = t * vocabSize;
-    let best = -1;
+    let arg = -1;
     let bestValue = 0;
     // Plain loops over [from, to) column ranges: the hot path (~500 × 25055 per 30 s segment).
     for (let r = 0; r < ranges.length; r += 2) {
       const to = row + (ranges[r + 1] as number);
       let c = row + (ranges[r] as number);
-      if (best < 0) {
-        best = c;
+      if (arg < 0) {
+        arg = c;
         bestValue = logits[c] as number;
         c++;
       }
@@ -65,11 +63,56 @@ export function ctcGreedy(
         const v = logits[c] as number;
         if (v > bestValue) {
           bestValue = v;
-          best = c;
+          arg = c;
         }
       }
     }
-    const y = best - row;
+    best[t] = arg - row;
+  }
+  return collapse(best, blankId);
+}
+
+/**
+ * The same greedy CTC from each frame's best candidates instead of its logits (the graph's
+ * TopK, see model/decode-graph.ts): per frame the first candidate that is not banned is the
+ * argmax over the unbanned columns, so the result equals `ctcGreedy` on the logits.
+ *
+ * `candidates` is `(frames, perFrame)` row-major, best first, at least `frames × perFrame` long.
+ * @throws AppError INVALID_OPTIONS when as many ids are banned as there are candidates
+ *   (a frame could then have none), or on inconsistent sizes.
+ */
+export function ctcGreedyFromCandidates(
+  candidates: Int32Array,
+  frames: number,
+  perFrame: number,
+  options: CtcGreedyOptions,
+): CtcGreedyResult {
+  if (!Number.isInteger(frames) || frames < 0 || !Number.isInteger(perFrame) || perFrame <= 0) {
+    throw new AppError('INVALID_OPTIONS', `ctcGreedyFromCandidates: bad shape (${frames}, ${perFrame})`);
+  }
+  if (candidates.length < frames * perFrame) {
+    throw new AppError('INVALID_OPTIONS', `ctcGreedyFromCandidates: ${candidates.length} ids cannot hold (${frames}, ${perFrame})`);
+  }
+  const banned = new Set(options.bannedIds ?? []);
+  if (banned.size >= perFrame) {
+    throw new AppError('INVALID_OPTIONS', `ctcGreedyFromCandidates: ${banned.size} banned ids need more than ${perFrame} candidates per frame`);
+  }
+  const best = new Int32Array(frames);
+  for (let t = 0; t < frames; t++) {
+    let k = t * perFrame;
+    while (banned.has(candidates[k] as number)) k++;
+    best[t] = candidates[k] as number;
+  }
+  return collapse(best, options.blankId);
+}
+
+/** Emits a frame's id when it is not the blank and differs from the previous frame's (blanks included). */
+function collapse(best: Int32Array, blankId: number): CtcGreedyResult {
+  const ids: number[] = [];
+  const emittedFrames: number[] = [];
+  let previous = -1;
+  for (let t = 0; t < best.length; t++) {
+    const y = best[t] as number;
     if (y !== blankId && y !== previous) {
       ids.push(y);
       emittedFrames.push(t);

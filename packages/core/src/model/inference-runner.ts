@@ -16,6 +16,11 @@ export interface BatchItem {
 export interface ItemDecode {
   ids: number[];
   frames: number[];
+  /**
+   * Log-softmax over the runner's `queryTagIds` for each query frame (language, emotion,
+   * event, ITN): `(4, queryTagIds.length)` row-major. Not in transcripts yet (tag confidence).
+   */
+  queryLogProbs?: Float32Array;
 }
 
 /**
@@ -27,8 +32,22 @@ export interface InferenceRunner {
   readonly metadata: SenseVoiceMetadata;
   /** Execution provider actually in use ("cpu", "cuda"). */
   readonly executionProvider: string;
+  /** Columns of `ItemDecode.queryLogProbs`, in order (none when empty or absent). */
+  readonly queryTagIds?: readonly number[];
   decodeBatch(items: readonly BatchItem[]): Promise<ItemDecode[]>;
   close(): Promise<void>;
+}
+
+/** How a runner decodes, chosen when its session is created. */
+export interface DecodeOptions {
+  /** Tag ids whose log-softmax per query frame each ItemDecode carries. @defaultValue [] */
+  queryTagIds?: readonly number[];
+  /**
+   * Argmax and tag log-softmax inside the graph (model/decode-graph.ts), so only ids leave
+   * onnxruntime; false copies the logits out and decodes them in JavaScript (the reference
+   * the in-graph path is tested against). @defaultValue true
+   */
+  inGraph?: boolean;
 }
 
 export type ExecutionProvider = 'cpu' | 'cuda';

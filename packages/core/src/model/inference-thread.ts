@@ -15,7 +15,7 @@ const init = workerData as ThreadInit;
 
 const post = (msg: ThreadResponse): void => port.postMessage(msg);
 
-SenseVoiceSession.create(init.modelPath, init.runtime).then(
+SenseVoiceSession.create(init.modelPath, init.runtime, init.decode).then(
   (session) => {
     post({ type: 'ready', metadataRaw: { ...session.metadata.raw }, executionProvider: session.executionProvider });
     port.on('message', (msg: ThreadRequest) => {
@@ -24,7 +24,10 @@ SenseVoiceSession.create(init.modelPath, init.runtime).then(
         return;
       }
       session.decodeBatch(msg.items).then(
-        (decodes) => post({ type: 'result', id: msg.id, decodes }),
+        (decodes) => port.postMessage(
+          { type: 'result', id: msg.id, decodes } satisfies ThreadResponse,
+          decodes.flatMap((d) => (d.queryLogProbs ? [d.queryLogProbs.buffer as ArrayBuffer] : [])),
+        ),
         (err: unknown) => post({ type: 'error', id: msg.id, error: serialize(err) }),
       );
     });

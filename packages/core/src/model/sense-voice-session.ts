@@ -1,10 +1,13 @@
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../errors/app-error.js';
-import { ctcGreedy } from '../decoding/ctc-greedy.js';
+import { ctcGreedy, ctcGreedyFromCandidates } from '../decoding/ctc-greedy.js';
+import { queryTagLogProbs } from '../decoding/query-tags.js';
+import { allocateModelBuffer, appendDecodeGraph, CANDIDATES, IDS_OUTPUT, QUERY_LOG_PROBS_OUTPUT } from './decode-graph.js';
 import { readOnnxMetadata } from './onnx-metadata.js';
 import { FEATURE_DIM, parseSenseVoiceMetadata, type SenseVoiceMetadata } from './model-metadata.js';
-import type { BatchItem, InferenceRunner, ItemDecode, RuntimeOptions } from './inference-runner.js';
+import type { BatchItem, DecodeOptions, InferenceRunner, ItemDecode, RuntimeOptions } from './inference-runner.js';
 
 /** Number of query frames SenseVoice prepends (language, emotion, event, ITN). */
 export const QUERY_FRAMES = 4;
@@ -14,6 +17,12 @@ export const QUERY_FRAMES = 4;
  * session, in this thread. Inputs are fed by position (x, x_length, language,
  * text_norm) and output 0 is the logits, as sherpa-onnx does, so exports with
  * other input names (FunASR's `speech`, ...) work too.
+ *
+ * By default the session's graph is the file's plus decode nodes (decode-graph.ts): a run
+ * returns two candidate ids per frame and the query frames' tag log-probabilities instead of
+ * the logits. The edit is made in memory at load time rather than cached beside the model: it
+ * costs no decoding of the weights (a tail is appended to the file's bytes), works with a
+ * read-only model directory and leaves no second 1 GB file to keep in step with the first.
  */
 export class SenseVoiceSession implements InferenceRunner {
   private constructor(
@@ -21,20 +30,34 @@ export class SenseVoiceSession implements InferenceRunner {
     readonly metadata: SenseVoiceMetadata,
     readonly executionProvider: string,
     readonly file: string,
+    readonly queryTagIds: readonly number[],
+    private readonly inGraph: boolean,
   ) {}
 
-  static async create(modelPath: string, options: RuntimeOptions): Promise<SenseVoiceSession> {
+  static async create(modelPath: string, options: RuntimeOptions, decode: DecodeOptions = {}): Promise<SenseVoiceSession> {
     const metadata = parseSenseVoiceMetadata(await readOnnxMetadata(modelPath), basename(modelPath));
+    const queryTagIds = [...(decode.queryTagIds ?? [])];
+    for (const id of queryTagIds) {
+      if (!Number.isInteger(id) || id < 0 || id >= metadata.vocabSize) {
+        throw new AppError('INVALID_OPTIONS', `query tag id ${id} is outside the vocabulary [0, ${metadata.vocabSize})`);
+      }
+    }
+    const inGraph = decode.inGraph !== false;
+    const model = inGraph ? await readWithDecodeGraph(modelPath, queryTagIds) : modelPath;
     const providers: ort.InferenceSession.ExecutionProviderConfig[] =
       options.provider === 'cuda' ? [{ name: 'cuda', deviceId: options.deviceId }, 'cpu'] : ['cpu'];
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(modelPath, {
+      const sessionOptions: ort.InferenceSession.SessionOptions = {
         executionProviders: providers,
         intraOpNumThreads: options.threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
-      });
+      };
+      session =
+        typeof model === 'string'
+          ? await ort.InferenceSession.create(model, sessionOptions)
+          : await ort.InferenceSession.create(model, sessionOptions);
     } catch (err) {
       const hint =
         options.provider === 'cuda'
@@ -51,7 +74,7 @@ export class SenseVoiceSession implements InferenceRunner {
         `${basename(modelPath)} has ${session.inputNames.length} inputs / ${session.outputNames.length} outputs; a SenseVoice model has 4 inputs (x, x_length, language, text_norm) and logits first`,
       );
     }
-    return new SenseVoiceSession(session, metadata, options.provider, basename(modelPath));
+    return new SenseVoiceSession(session, metadata, options.provider, basename(modelPath), queryTagIds, inGraph);
   }
 
   /** Pads items into `[N, Tmax, 560]` (zeros after CMVN), runs the model, greedy-decodes each item. */
@@ -73,34 +96,99 @@ export class SenseVoiceSession implements InferenceRunner {
       textNorms[i] = item.textNormId;
     });
     const [xName, lenName, langName, tnName] = this.session.inputNames as [string, string, string, string];
-    let logits: ort.Tensor;
+    const feeds = {
+      [xName]: new ort.Tensor('float32', x, [n, maxFrames, FEATURE_DIM]),
+      [lenName]: new ort.Tensor('int32', lengths, [n]),
+      [langName]: new ort.Tensor('int32', languages, [n]),
+      [tnName]: new ort.Tensor('int32', textNorms, [n]),
+    };
+    const fetches = this.inGraph
+      ? [IDS_OUTPUT, ...(this.queryTagIds.length > 0 ? [QUERY_LOG_PROBS_OUTPUT] : [])]
+      : [this.session.outputNames[0]!];
+    let out: ort.InferenceSession.ReturnType;
     try {
-      const out = await this.session.run({
-        [xName]: new ort.Tensor('float32', x, [n, maxFrames, FEATURE_DIM]),
-        [lenName]: new ort.Tensor('int32', lengths, [n]),
-        [langName]: new ort.Tensor('int32', languages, [n]),
-        [tnName]: new ort.Tensor('int32', textNorms, [n]),
-      });
-      logits = out[this.session.outputNames[0]!]!;
+      out = await this.session.run(feeds, fetches);
     } catch (err) {
       throw new AppError('INFERENCE_FAILED', `inference failed on a batch of ${n}: ${(err as Error).message}`, { cause: err });
     }
-    const [outN, outT, vocab] = logits.dims as [number, number, number];
-    if (logits.dims.length !== 3 || outN !== n || outT !== maxFrames + QUERY_FRAMES) {
-      throw new AppError('INFERENCE_FAILED', `unexpected logits shape [${logits.dims.join(', ')}] for input [${n}, ${maxFrames}, 560]`);
+    try {
+      return this.inGraph ? this.decodeIds(items, maxFrames, out) : this.decodeLogits(items, maxFrames, out[fetches[0]!]!);
+    } finally {
+      for (const t of Object.values(out)) t.dispose?.();
     }
+  }
+
+  /** Greedy CTC from the graph's candidates `[N, T+4, 2]`; log-probs `[N, 4, K]` copied per item. */
+  private decodeIds(items: readonly BatchItem[], maxFrames: number, out: ort.InferenceSession.ReturnType): ItemDecode[] {
+    const ids = out[IDS_OUTPUT]!;
+    const outT = maxFrames + QUERY_FRAMES;
+    expectDims(ids, [items.length, outT, CANDIDATES], maxFrames);
+    const k = this.queryTagIds.length;
+    const logProbs = k > 0 ? out[QUERY_LOG_PROBS_OUTPUT]! : null;
+    if (logProbs) expectDims(logProbs, [items.length, QUERY_FRAMES, k], maxFrames);
+    const data = ids.data as Int32Array;
+    const stride = outT * CANDIDATES;
+    return items.map((item, i) => {
+      const valid = item.frames + QUERY_FRAMES;
+      const candidates = data.subarray(i * stride, i * stride + valid * CANDIDATES);
+      const greedy = ctcGreedyFromCandidates(candidates, valid, CANDIDATES, {
+        blankId: this.metadata.blankId,
+        bannedIds: item.bannedIds ?? [],
+      });
+      if (!logProbs) return greedy;
+      const per = QUERY_FRAMES * k;
+      return { ...greedy, queryLogProbs: (logProbs.data as Float32Array).slice(i * per, (i + 1) * per) };
+    });
+  }
+
+  /** The reference path: greedy CTC and tag log-softmax over logits copied out of onnxruntime. */
+  private decodeLogits(items: readonly BatchItem[], maxFrames: number, logits: ort.Tensor): ItemDecode[] {
+    const vocab = logits.dims[2] ?? 0;
+    expectDims(logits, [items.length, maxFrames + QUERY_FRAMES, vocab], maxFrames);
     const data = logits.data as Float32Array;
-    const stride = outT * vocab;
-    const decodes = items.map((item, i) => {
+    const stride = (maxFrames + QUERY_FRAMES) * vocab;
+    return items.map((item, i) => {
       const valid = item.frames + QUERY_FRAMES;
       const slice = data.subarray(i * stride, i * stride + valid * vocab);
-      return ctcGreedy(slice, valid, vocab, { blankId: this.metadata.blankId, bannedIds: item.bannedIds ?? [] });
+      const greedy = ctcGreedy(slice, valid, vocab, { blankId: this.metadata.blankId, bannedIds: item.bannedIds ?? [] });
+      if (this.queryTagIds.length === 0) return greedy;
+      return { ...greedy, queryLogProbs: queryTagLogProbs(slice, vocab, this.queryTagIds, QUERY_FRAMES) };
     });
-    logits.dispose?.();
-    return decodes;
   }
 
   async close(): Promise<void> {
     await this.session.release();
+  }
+}
+
+function expectDims(t: ort.Tensor, dims: number[], maxFrames: number): void {
+  if (t.dims.length !== dims.length || t.dims.some((d, i) => d !== dims[i])) {
+    throw new AppError(
+      'INFERENCE_FAILED',
+      `unexpected output shape [${t.dims.join(', ')}] for input [${dims[0]}, ${maxFrames}, 560] (expected [${dims.join(', ')}])`,
+    );
+  }
+}
+
+/** The model file's bytes with the decode graph appended (one read, no copy of the weights). */
+async function readWithDecodeGraph(modelPath: string, queryTagIds: readonly number[]): Promise<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(modelPath, 'r');
+  } catch (err) {
+    throw new AppError('MODEL_NOT_FOUND', `cannot open model file ${modelPath}`, { cause: err });
+  }
+  try {
+    const { size } = await handle.stat();
+    const buf = allocateModelBuffer(size);
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await handle.read(buf, at, Math.min(size - at, 1 << 30), at);
+      if (bytesRead === 0) throw new AppError('MODEL_INVALID', `${modelPath} shrank while being read`);
+      at += bytesRead;
+    }
+    return appendDecodeGraph(buf, size, queryTagIds, basename(modelPath));
+  } finally {
+    await handle.close();
   }
 }

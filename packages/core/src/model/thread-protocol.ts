@@ -1,10 +1,11 @@
 import type { ErrorCode } from '../errors/app-error.js';
-import type { BatchItem, ItemDecode, RuntimeOptions } from './inference-runner.js';
+import type { BatchItem, DecodeOptions, ItemDecode, RuntimeOptions } from './inference-runner.js';
 
 /** Messages between ThreadedRunner (main thread) and inference-thread. */
 export interface ThreadInit {
   modelPath: string;
   runtime: RuntimeOptions;
+  decode?: DecodeOptions;
 }
 
 export interface SerializedError {

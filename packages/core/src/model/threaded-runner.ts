@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors/app-error.js';
 import { parseSenseVoiceMetadata, type SenseVoiceMetadata } from './model-metadata.js';
-import type { BatchItem, InferenceRunner, ItemDecode, RuntimeOptions } from './inference-runner.js';
+import type { BatchItem, DecodeOptions, InferenceRunner, ItemDecode, RuntimeOptions } from './inference-runner.js';
 import type { SerializedError, ThreadInit, ThreadRequest, ThreadResponse } from './thread-protocol.js';
 
 /**
@@ -21,6 +21,7 @@ export class ThreadedRunner implements InferenceRunner {
     private readonly worker: Worker,
     readonly metadata: SenseVoiceMetadata,
     readonly executionProvider: string,
+    readonly queryTagIds: readonly number[],
   ) {
     worker.on('message', (msg: ThreadResponse) => {
       if (msg.type !== 'result' && msg.type !== 'error') return;
@@ -39,8 +40,8 @@ export class ThreadedRunner implements InferenceRunner {
     worker.on('exit', (code) => die(`exited with code ${code}`));
   }
 
-  static async start(modelPath: string, runtime: RuntimeOptions): Promise<ThreadedRunner> {
-    const init: ThreadInit = { modelPath, runtime };
+  static async start(modelPath: string, runtime: RuntimeOptions, decode: DecodeOptions = {}): Promise<ThreadedRunner> {
+    const init: ThreadInit = { modelPath, runtime, decode: { ...decode, queryTagIds: [...(decode.queryTagIds ?? [])] } };
     const worker = spawnThread(init);
     const listeners: { message?: (m: ThreadResponse) => void; error?: (e: Error) => void; exit?: (c: number) => void } = {};
     const ready = await new Promise<ThreadResponse & { type: 'ready' }>((resolve, reject) => {
@@ -61,7 +62,12 @@ export class ThreadedRunner implements InferenceRunner {
         // worker's message port, and later results would never arrive.
         worker.off('message', listeners.message!).off('error', listeners.error!).off('exit', listeners.exit!);
       });
-    return new ThreadedRunner(worker, parseSenseVoiceMetadata(ready.metadataRaw, modelPath), ready.executionProvider);
+    return new ThreadedRunner(
+      worker,
+      parseSenseVoiceMetadata(ready.metadataRaw, modelPath),
+      ready.executionProvider,
+      init.decode?.queryTagIds ?? [],
+    );
   }
 
   decodeBatch(items: readonly BatchItem[]): Promise<ItemDecode[]> {

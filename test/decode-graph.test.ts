@@ -1,0 +1,128 @@
+/**
+ * Decoding in the graph (model/decode-graph.ts) against the unedited graph: the same padded
+ * batches through a session whose graph ends in TopK + tag log-softmax and through one that
+ * copies the logits out and decodes them in JavaScript. Ids, frames and tags must be equal,
+ * with and without banned ids; the query log-probabilities equal to float precision.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAudioFile } from '@earshot/core/audio/decode';
+import { queryTagIds } from '@earshot/core/decoding/query-tags';
+import { decodeSenseVoiceOutput } from '@earshot/core/decoding/sense-voice-output';
+import { SymbolTable } from '@earshot/core/decoding/symbol-table';
+import { FeatureExtractor } from '@earshot/core/features/compute-features';
+import type { BatchItem, ItemDecode } from '@earshot/core/model/inference-runner';
+import { SenseVoiceSession } from '@earshot/core/model/sense-voice-session';
+import { ThreadedRunner } from '@earshot/core/model/threaded-runner';
+import { TAGGED_TINY_MODEL_DIR, TEST_AUDIO_DIR, TINY_MODEL_DIR } from './setup/paths.js';
+
+const RUNTIME = { threads: 1, provider: 'cpu' as const, deviceId: 0 };
+const EMO_UNKNOWN = '<|EMO_UNKNOWN|>';
+
+describe.each([
+  ['tiny', TINY_MODEL_DIR],
+  ['tiny-tagged', TAGGED_TINY_MODEL_DIR],
+])('in-graph decoding on the %s model', (_name, dir) => {
+  let edited: SenseVoiceSession;
+  let reference: SenseVoiceSession;
+  let symbols: SymbolTable;
+  let tagIds: number[];
+  let items: BatchItem[];
+
+  beforeAll(async () => {
+    symbols = await SymbolTable.fromFile(join(dir, 'tokens.txt'));
+    tagIds = queryTagIds(symbols);
+    const modelPath = join(dir, 'model.onnx');
+    edited = await SenseVoiceSession.create(modelPath, RUNTIME, { queryTagIds: tagIds });
+    reference = await SenseVoiceSession.create(modelPath, RUNTIME, { queryTagIds: tagIds, inGraph: false });
+    const m = edited.metadata;
+    const features = new FeatureExtractor({
+      lfrWindowSize: m.lfrWindowSize,
+      lfrWindowShift: m.lfrWindowShift,
+      negMean: m.negMean,
+      invStddev: m.invStddev,
+      normalizeSamples: m.normalizeSamples,
+    });
+    items = [];
+    // Slices of several files, 0.02 s (no frame) … 8 s, every language id and both text norms.
+    const languages = [m.languageIds.auto, m.languageIds.en, m.languageIds.zh, m.languageIds.ja];
+    for (const [f, file] of ['en-zh-silence.wav', 'en.wav', 'zh.wav', 'long-45s.wav'].entries()) {
+      const audio = await readAudioFile(join(TEST_AUDIO_DIR, file), { ffmpegPath: null });
+      [0.02, 0.7, 2.5, 5, 8].forEach((s, i) => {
+        const from = Math.min(16000 * i * 0.9, Math.max(0, audio.samples.length - s * 16000));
+        const feats = features.compute(audio.samples.subarray(from, from + Math.round(s * 16000)));
+        items.push({
+          features: feats.data,
+          frames: feats.frames,
+          languageId: languages[(f + i) % languages.length]!,
+          textNormId: i % 2 ? m.withItn : m.withoutItn,
+        });
+      });
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await edited?.close();
+    await reference?.close();
+  });
+
+  /** Both sessions on the same batches: singles, one padded batch of all, and mixed batches. */
+  async function compare(batch: BatchItem[]): Promise<ItemDecode[]> {
+    const [a, b] = [await edited.decodeBatch(batch), await reference.decodeBatch(batch)];
+    expect(a.map(({ ids, frames }) => ({ ids, frames }))).toEqual(b.map(({ ids, frames }) => ({ ids, frames })));
+    a.forEach((d, i) => {
+      const r = b[i]!;
+      expect(d.queryLogProbs).toHaveLength(4 * tagIds.length);
+      let maxDiff = 0;
+      d.queryLogProbs!.forEach((v, j) => (maxDiff = Math.max(maxDiff, Math.abs(v - r.queryLogProbs![j]!))));
+      expect(maxDiff).toBeLessThan(1e-4);
+      const timing = { segmentStartS: 0, lfrWindowShift: 6 };
+      const [x, y] = [decodeSenseVoiceOutput(d, symbols, timing), decodeSenseVoiceOutput(r, symbols, timing)];
+      expect([x.language, x.emotion, x.event, x.itn, x.text]).toEqual([y.language, y.emotion, y.event, y.itn, y.text]);
+    });
+    return a;
+  }
+
+  async function compareAll(bannedIds: number[]): Promise<ItemDecode[]> {
+    const banned = items.map((it) => ({ ...it, bannedIds }));
+    const all = await compare(banned);
+    for (const it of banned) await compare([it]);
+    await compare([banned[0]!, banned[7]!, banned[19]!]); // 0 frames, short and long in one padded batch
+    await compare(banned.filter((_, i) => i % 3 === 1));
+    return all;
+  }
+
+  it('gives the ids, frames and tags of the unedited graph, padded batches included', async () => {
+    const all = await compareAll([]);
+    expect(all.some((d) => d.ids.length > 4)).toBe(true);
+  });
+
+  it('gives the same results with banEmotionUnknown and with a banned id the model does pick', async () => {
+    const plain = await edited.decodeBatch(items);
+    await compareAll([symbols.id(EMO_UNKNOWN)!]);
+    // Ban what the emotion slot and a speech frame chose: the second-best must be the one taken.
+    const emotion = plain.find((d) => d.ids.length >= 3)!.ids[1]!;
+    const speech = plain.find((d) => d.ids.length > 5)!.ids[5]!;
+    for (const id of [emotion, speech]) {
+      const banned = await compareAll([id]);
+      expect(banned.every((d) => !d.ids.includes(id))).toBe(true);
+      expect(banned).not.toEqual(plain);
+    }
+  });
+
+  it('returns the tag log-probabilities through the worker thread too', async () => {
+    const threaded = await ThreadedRunner.start(join(dir, 'model.onnx'), RUNTIME, { queryTagIds: tagIds });
+    try {
+      expect(threaded.queryTagIds).toEqual(tagIds);
+      const out = await threaded.decodeBatch(items.slice(0, 5));
+      expect(out).toEqual(await edited.decodeBatch(items.slice(0, 5)));
+      // Each row is a distribution over the tag ids.
+      const k = tagIds.length;
+      for (let q = 0; q < 4; q++) {
+        const row = out[1]!.queryLogProbs!.subarray(q * k, (q + 1) * k);
+        expect(row.reduce((s, v) => s + Math.exp(v), 0)).toBeCloseTo(1, 4);
+      }
+    } finally {
+      await threaded.close();
+    }
+  });
+});
