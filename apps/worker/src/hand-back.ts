@@ -29,8 +29,11 @@ export interface ActiveRuns<D, R> {
 export interface ActiveRunsDeps {
   jobStore: Pick<JobStore, 'update'>;
   logger: Logger;
-  /** The Earshot job id of a BullMQ job (they are equal today; the payload names it). */
-  jobIdOf(job: Job): string;
+  /**
+   * The record a run owns, to put back to `queued`; null for runs that own no record's status
+   * (a fan-out chunk or merge: the job stays `processing` while its other chunks run).
+   */
+  recordIdOf(job: Job): string | null;
 }
 
 export function createActiveRuns<D, R>(deps: ActiveRunsDeps): ActiveRuns<D, R> {
@@ -52,10 +55,11 @@ export function createActiveRuns<D, R>(deps: ActiveRunsDeps): ActiveRuns<D, R> {
       const handed: string[] = [];
       await Promise.all(
         [...runs.values()].map(async ({ job, token }) => {
-          const jobId = deps.jobIdOf(job);
+          const recordId = deps.recordIdOf(job);
+          const jobId = job.id ?? '';
           try {
             // Record first: once the BullMQ job is in `wait`, a new run may set it to processing.
-            await deps.jobStore.update(jobId, () => ({ status: 'queued', phase: null, progress: 0 }), ['processing']);
+            if (recordId !== null) await deps.jobStore.update(recordId, () => ({ status: 'queued', phase: null, progress: 0 }), ['processing']);
             const result = await job.moveToWait(token);
             if (result < 0) throw new Error(`BullMQ refused (code ${result}): the lock was lost`);
             handed.push(jobId);

@@ -17,10 +17,10 @@ import { processEnv } from '@earshot/core/config/env';
 import type { EngineConfig } from '@earshot/core/config/engine-config';
 import { loadServiceConfig, type ServiceConfig } from '@earshot/core/config/service-config';
 import { loadWorkerConfig, loadWorkerEngineConfig, type WorkerConfig } from '@earshot/core/config/worker-config';
-import { Engine } from '@earshot/core/engine/engine';
+import { loadEngine } from '@earshot/core/engine/load-engine';
 import { isAppError } from '@earshot/core/errors/app-error';
 import { JobStore } from '@earshot/core/jobs/job-store';
-import { enqueueChunks, mergeJobId, type TranscriptionJobData } from '@earshot/core/queue/transcription-queue';
+import { enqueueChunks, mergeJobId, TRANSCRIPTION_JOB_NAMES, type TranscriptionJobData } from '@earshot/core/queue/transcription-queue';
 import { createBlobStore } from '@earshot/core/storage/create-blob-store';
 import { createWebhookDispatcher } from '@earshot/core/webhooks/delivery-queue';
 import { createWorkerMetrics } from './metrics.js';
@@ -108,7 +108,7 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
   releases.push('webhook dispatcher', () => dispatcher.close());
 
   logger.info({ modelDir: engineConfig.modelDir, provider: engineConfig.provider, batchDelayMs: engineConfig.batchDelayMs }, 'loading model');
-  const engine = await Engine.create({ config: engineConfig, inferenceThread: true, onBatch: (r) => metrics.onBatch(r) });
+  const engine = await loadEngine(engineConfig, { inferenceThread: true, onBatch: (r) => metrics.onBatch(r) });
   releases.push('engine', () => engine.close());
   metrics.trackQueuedSegments(() => engine.queuedSegments);
   if (engine.metadata.synthetic) {
@@ -156,7 +156,12 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
     chunk: createChunkProcessor({ ...runDeps, engine }),
     merge: createMergeProcessor(runDeps),
   });
-  const runs = createActiveRuns<TranscriptionJobData, JobRunResult>({ jobStore, logger, jobIdOf: (job) => job.id ?? '' });
+  const runs = createActiveRuns<TranscriptionJobData, JobRunResult>({
+    jobStore,
+    logger,
+    // A whole-file run owns its record's status (BullMQ id = job id); chunk and merge runs do not.
+    recordIdOf: (job) => (job.name === TRANSCRIPTION_JOB_NAMES.transcribe ? (job.id ?? null) : null),
+  });
   // Recycling takes the SIGTERM path: stop taking jobs, drain, exit 0 (recycle.ts).
   const recycle = createRecycleCheck({ maxJobs: workerConfig.maxJobs, maxRssMb: workerConfig.maxRssMb });
   let recycling = false;

@@ -72,7 +72,7 @@ describe('hand-back at the drain timeout', () => {
     const keyPrefix = `earshot-test:${randomUUID().slice(0, 8)}:`;
     const jobStore = new JobStore({ redis, keyPrefix });
     const queue = new Queue(name, { connection: redis, prefix });
-    const runs = createActiveRuns<{ n: number }, string>({ jobStore, logger, jobIdOf: (job) => job.id ?? '' });
+    const runs = createActiveRuns<{ n: number }, string>({ jobStore, logger, recordIdOf: (job) => job.id ?? null });
     const id = randomUUID();
     await jobStore.create({ ...newQueuedJobRecord({ id, tenant: 't', source: { kind: 'url', url: 'https://e.com/a.wav' }, options: JobOptionsSchema.parse({}), metadata: null, idempotencyKey: null }), status: 'processing' });
     let started!: () => void;
