@@ -28,6 +28,17 @@ export interface BatchReport {
   ok: boolean;
 }
 
+/** What the engine needs of a batcher (a fake in tests, `DynamicBatcher` in production). */
+export interface SegmentBatcher {
+  /**
+   * Decodes one segment in some batch. Aborting `signal` while the segment still waits takes it
+   * out of the queue and rejects with JOB_CANCELED; once its batch runs, the result arrives as usual.
+   */
+  decode(item: BatchItem, options?: { signal?: AbortSignal }): Promise<ItemDecode>;
+  /** Segments waiting for a batch. */
+  readonly queued: number;
+}
+
 interface Pending {
   item: BatchItem;
   enqueuedAt: number;
@@ -41,8 +52,12 @@ interface Pending {
  * the oldest waiting segment plus the segments closest to it in length (less
  * padding), and run one at a time. When a batch fails, its items are retried
  * one by one so that a bad segment fails only its own job.
+ *
+ * No starvation: every batch contains the oldest waiting segment, so a segment
+ * that keeps losing to closer-length company is dispatched at the latest in the
+ * (k+1)-th batch formed after it was queued, k being the segments queued before it.
  */
-export class DynamicBatcher {
+export class DynamicBatcher implements SegmentBatcher {
   private readonly pending: Pending[] = [];
   private running = false;
   private timer: NodeJS.Timeout | null = null;
@@ -62,11 +77,41 @@ export class DynamicBatcher {
     return this.pending.length;
   }
 
-  decode(item: BatchItem): Promise<ItemDecode> {
+  decode(item: BatchItem, options: { signal?: AbortSignal } = {}): Promise<ItemDecode> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(canceled());
     return new Promise((resolve, reject) => {
-      this.pending.push({ item, enqueuedAt: Date.now(), resolve, reject });
+      if (!signal) {
+        this.pending.push({ item, enqueuedAt: Date.now(), resolve, reject });
+        this.schedule();
+        return;
+      }
+      const onAbort = (): void => this.cancel(entry);
+      const settled = (): void => signal.removeEventListener('abort', onAbort);
+      const entry: Pending = {
+        item,
+        enqueuedAt: Date.now(),
+        resolve: (d) => (settled(), resolve(d)),
+        reject: (e) => (settled(), reject(e)),
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.pending.push(entry);
       this.schedule();
     });
+  }
+
+  /** Takes a still-waiting segment out of the queue (a segment already in a batch runs to the end). */
+  private cancel(entry: Pending): void {
+    const at = this.pending.indexOf(entry);
+    if (at < 0) return;
+    this.pending.splice(at, 1);
+    entry.reject(canceled());
+    // The timer may have been set for the canceled segment's deadline: re-arm it for the new oldest.
+    if (this.timer && !this.running) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      this.schedule();
+    }
   }
 
   private schedule(): void {
@@ -155,4 +200,8 @@ export class DynamicBatcher {
       throw err;
     }
   }
+}
+
+function canceled(): AppError {
+  return new AppError('JOB_CANCELED', 'transcription canceled');
 }
