@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readAudioFile } from '@earshot/core/audio/decode';
 import { loadEngineConfig } from '@earshot/core/config/engine-config';
-import { Engine } from '@earshot/core/engine/engine';
+import { loadEngine } from '@earshot/core/engine/load-engine';
 import type { BatchReport } from '@earshot/core/model/dynamic-batcher';
 import { generateModel } from '@earshot/modelgen/generate';
 import { CACHE_DIR, REPO_ROOT, TEST_AUDIO_DIR } from '../test/setup/paths.js';
@@ -46,8 +46,7 @@ console.log(`audio ${values.audio} ${audio.durationS.toFixed(1)} s; model ${size
 // ---- ours
 let t = performance.now();
 const batches: BatchReport[] = [];
-const engine = await Engine.create({
-  config: loadEngineConfig({}, { modelDir, modelFile, threads, batchSizeS: Number(values['batch-size-s']) }),
+const engine = await loadEngine(loadEngineConfig({}, { modelDir, modelFile, threads, batchSizeS: Number(values['batch-size-s']) }), {
   inferenceThread: false,
   onBatch: (b) => batches.push(b),
 });

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudioFile } from '@earshot/core/audio/decode';
 import { loadEngineConfig } from '@earshot/core/config/engine-config';
-import { Engine } from '@earshot/core/engine/engine';
+import type { Engine } from '@earshot/core/engine/engine';
+import { loadEngine } from '@earshot/core/engine/load-engine';
 import { AppError } from '@earshot/core/errors/app-error';
 import { FeatureExtractor } from '@earshot/core/features/compute-features';
 import { DynamicBatcher, type BatchReport } from '@earshot/core/model/dynamic-batcher';
@@ -155,12 +156,11 @@ describe('batched inference', () => {
 describe('engine batching across requests', () => {
   it('puts segments of concurrent requests into the same model batch', async () => {
     const reports: BatchReport[] = [];
-    const engine = await Engine.create({
+    const engine = await loadEngine(
       // A long delay and a large budget: the first batch waits until both requests have submitted.
-      config: loadEngineConfig({}, { modelDir: TINY_MODEL_DIR, threads: 1, batchDelayMs: 5000, batchSizeS: 600 }),
-      inferenceThread: true,
-      onBatch: (r) => reports.push(r),
-    });
+      loadEngineConfig({}, { modelDir: TINY_MODEL_DIR, threads: 1, batchDelayMs: 5000, batchSizeS: 600 }),
+      { inferenceThread: true, onBatch: (r) => reports.push(r) },
+    );
     try {
       const files = ['en-zh-silence.wav', 'long-45s.wav'].map((f) => readFileSync(join(TEST_AUDIO_DIR, f)));
       const [a, b] = await Promise.all(files.map((bytes) => engine.transcribe(bytes, { vad: { maxSegmentS: 10 } })));
@@ -177,7 +177,7 @@ describe('engine batching across requests', () => {
 describe('engine errors', () => {
   let engine: Engine;
   beforeAll(async () => {
-    engine = await Engine.create({ config: loadEngineConfig({}, { modelDir: TINY_MODEL_DIR, threads: 1 }), inferenceThread: true });
+    engine = await loadEngine(loadEngineConfig({}, { modelDir: TINY_MODEL_DIR, threads: 1 }), { inferenceThread: true });
   });
   afterAll(async () => engine?.close());
 
@@ -213,6 +213,6 @@ describe('engine errors', () => {
   });
 
   it('refuses a model directory without a model', async () => {
-    await expectAppError(Engine.create({ config: loadEngineConfig({}, { modelDir: TEST_AUDIO_DIR }) }), 'MODEL_NOT_FOUND');
+    await expectAppError(loadEngine(loadEngineConfig({}, { modelDir: TEST_AUDIO_DIR })), 'MODEL_NOT_FOUND');
   });
 });

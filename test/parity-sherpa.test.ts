@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudioFile } from '@earshot/core/audio/decode';
 import { loadEngineConfig } from '@earshot/core/config/engine-config';
-import { Engine } from '@earshot/core/engine/engine';
+import type { Engine } from '@earshot/core/engine/engine';
+import { loadEngine } from '@earshot/core/engine/load-engine';
 import { tagLabel } from '@earshot/core/decoding/sense-voice-output';
 import type { Transcript } from '@earshot/core/results/transcript';
 import { processEnv } from '@earshot/core/config/env';
@@ -89,10 +90,7 @@ describe.each(MODELS)('parity with sherpa-onnx-node on the %s generated model', 
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'earshot-parity-'));
-    engine = await Engine.create({
-      config: loadEngineConfig({}, { modelDir, modelFile: 'model.onnx', threads: 2 }),
-      inferenceThread: false,
-    });
+    engine = await loadEngine(loadEngineConfig({}, { modelDir, modelFile: 'model.onnx', threads: 2 }), { inferenceThread: false });
   }, 600_000);
   afterAll(async () => {
     await engine?.close();

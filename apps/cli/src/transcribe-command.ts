@@ -2,7 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { loadEngineConfig } from '@earshot/core/config/engine-config';
 import type { EnvSource } from '@earshot/core/config/env';
-import { Engine, type TranscribeProgress } from '@earshot/core/engine/engine';
+import type { TranscribeProgress } from '@earshot/core/engine/engine';
+import { loadEngine } from '@earshot/core/engine/load-engine';
 import type { TranscribeRequestInput } from '@earshot/core/engine/transcribe-request';
 import { AppError, isAppError } from '@earshot/core/errors/app-error';
 import { findModelDir, HOW_TO_GET_A_MODEL } from '@earshot/core/model/model-files';
@@ -44,7 +45,7 @@ export async function runTranscribe(files: string[], opts: TranscribeCliOptions,
     return 2;
   }
   const showProgress = opts.progress ?? process.stderr.isTTY;
-  const engine = await Engine.create({ config: { ...config, modelDir }, inferenceThread: false });
+  const engine = await loadEngine({ ...config, modelDir }, { inferenceThread: false });
   if (engine.metadata.synthetic) {
     process.stderr.write(
       'earshot: WARNING: this is a SYNTHETIC model (random weights, generated for tests); its output is not a transcription.\n',

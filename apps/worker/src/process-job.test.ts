@@ -18,7 +18,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEngineConfig } from '@earshot/core/config/engine-config';
 import { truncateBytes } from '@earshot/core/audio/damage-audio';
-import { Engine } from '@earshot/core/engine/engine';
+import type { Engine } from '@earshot/core/engine/engine';
+import { loadEngine } from '@earshot/core/engine/load-engine';
 import { JobOptionsSchema, type JobOptionsInput } from '@earshot/core/jobs/job-options';
 import { newQueuedJobRecord, type JobRecord, type JobSource } from '@earshot/core/jobs/job-record';
 import { JobStore } from '@earshot/core/jobs/job-store';
@@ -52,7 +53,7 @@ const served = new Map<string, { status: number; body?: Buffer }>();
 
 beforeAll(async () => {
   redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-  engine = await Engine.create({ config: loadEngineConfig({}, { modelDir: TINY_MODEL_DIR }), inferenceThread: false });
+  engine = await loadEngine(loadEngineConfig({}, { modelDir: TINY_MODEL_DIR }), { inferenceThread: false });
   dataDir = await mkdtemp(join(tmpdir(), 'earshot-worker-test-'));
   store = new FsBlobStore({ root: dataDir });
   jobStore = new JobStore({ redis, keyPrefix });

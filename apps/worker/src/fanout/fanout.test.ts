@@ -15,7 +15,8 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEngineConfig } from '@earshot/core/config/engine-config';
-import { Engine } from '@earshot/core/engine/engine';
+import type { Engine } from '@earshot/core/engine/engine';
+import { loadEngine } from '@earshot/core/engine/load-engine';
 import { JobOptionsSchema } from '@earshot/core/jobs/job-options';
 import { newQueuedJobRecord } from '@earshot/core/jobs/job-record';
 import { JobStore } from '@earshot/core/jobs/job-store';
@@ -59,7 +60,7 @@ let fanout: FanoutSettings;
 
 beforeAll(async () => {
   redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
-  engine = await Engine.create({ config: loadEngineConfig({}, { modelDir: TINY_MODEL_DIR }), inferenceThread: false });
+  engine = await loadEngine(loadEngineConfig({}, { modelDir: TINY_MODEL_DIR }), { inferenceThread: false });
   dataDir = await mkdtemp(join(tmpdir(), 'earshot-fanout-test-'));
   store = new FsBlobStore({ root: dataDir });
   jobStore = new JobStore({ redis, keyPrefix });

@@ -1,20 +1,16 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { decodeAudio, type DecodedAudio } from '../audio/decode.js';
 import type { EngineConfig } from '../config/engine-config.js';
-import { SymbolTable } from '../decoding/symbol-table.js';
+import type { SymbolTable } from '../decoding/symbol-table.js';
 import { decodeSenseVoiceOutput } from '../decoding/sense-voice-output.js';
 import { AppError } from '../errors/app-error.js';
-import { FeatureExtractor } from '../features/compute-features.js';
-import { DynamicBatcher, type BatchReport } from '../model/dynamic-batcher.js';
+import type { Features } from '../features/compute-features.js';
+import type { SegmentBatcher } from '../model/dynamic-batcher.js';
 import type { InferenceRunner } from '../model/inference-runner.js';
-import { resolveModelFiles, HOW_TO_GET_A_MODEL } from '../model/model-files.js';
-import { SenseVoiceSession } from '../model/sense-voice-session.js';
-import { ThreadedRunner } from '../model/threaded-runner.js';
+import type { SenseVoiceMetadata } from '../model/model-metadata.js';
 import { buildTranscript } from '../results/build-transcript.js';
 import type { Transcript, TranscriptSegment } from '../results/transcript.js';
-import { SileroVad } from '../vad/silero-vad.js';
-import { detectSpeech } from '../vad/detect-speech.js';
-import { basename } from 'node:path';
+import type { SpeechDetector } from '../vad/speech-detector.js';
 import { TranscribeRequestSchema, type TranscribeRequestInput, type TranscribeRequest } from './transcribe-request.js';
 
 const SAMPLE_RATE = 16_000;
@@ -46,70 +42,106 @@ export interface TranscribeHooks {
   signal?: AbortSignal;
 }
 
-export interface EngineOptions {
-  config: EngineConfig;
-  /** Run the model in a worker thread (services: keeps the event loop free). @defaultValue true */
-  inferenceThread?: boolean;
-  onBatch?: (report: BatchReport) => void;
-}
-
 /**
  * The speech engine: audio bytes → decode → VAD → features → batched
- * SenseVoice → transcript. One engine per process: it owns one model session
+ * SenseVoice → transcript. One engine per process: it owns one model runner
  * and one batcher, which every concurrent `transcribe` call shares, so
  * segments of different files fill the same batches.
  */
-export class Engine {
-  private constructor(
-    private readonly config: EngineConfig,
-    private readonly runner: InferenceRunner,
-    private readonly symbols: SymbolTable,
-    private readonly vad: SileroVad,
-    private readonly features: FeatureExtractor,
-    private readonly batcher: DynamicBatcher,
-    private readonly modelFile: string,
-  ) {}
+export interface Engine {
+  /** The model's constants (read from its ONNX metadata). */
+  readonly metadata: SenseVoiceMetadata;
+  /** Segments waiting for a model batch (for metrics). */
+  readonly queuedSegments: number;
+  /** Decodes the bytes (any supported format) and transcribes them. */
+  transcribe(bytes: Uint8Array, request?: TranscribeRequestInput, hooks?: TranscribeHooks): Promise<Transcript>;
+  /** The first step of `transcribe`: any supported format → 16 kHz mono, with this engine's ffmpeg and length limit. */
+  decode(bytes: Uint8Array, signal?: AbortSignal): Promise<DecodedAudio>;
+  /**
+   * The spans `transcribeAudio` decodes one by one: the request's VAD (or fixed 30 s chunks when
+   * VAD is off), boundaries on whole milliseconds. A fan-out splitter groups these into chunks and
+   * hands each chunk's spans to `transcribeSpans`.
+   */
+  speechSpans(audio: DecodedAudio, request?: TranscribeRequestInput): Promise<SpeechSpan[]>;
+  /** Transcribes already decoded 16 kHz mono audio. */
+  transcribeAudio(
+    audio: DecodedAudio,
+    request?: TranscribeRequestInput,
+    hooks?: TranscribeHooks,
+    clock?: { decodeMs: number; started: number },
+  ): Promise<Transcript>;
+  /**
+   * Transcribes exactly `spans` of `audio`, without VAD: the rest of `transcribeAudio`'s pipeline
+   * (features, shared batches, decoding, transcript), so a span gives the same segment and tokens
+   * whichever entry point decoded it. For a fan-out chunk, `audio` is the chunk, `spans` are
+   * relative to it and `offsetS` is where the chunk starts in the file: every time in the result
+   * (segments, tokens) is a time in the file. `clock` carries the time already spent on this
+   * audio (decode, VAD) when the caller did those steps itself.
+   */
+  transcribeSpans(
+    audio: DecodedAudio,
+    spans: readonly SpeechSpan[],
+    request?: TranscribeRequestInput,
+    hooks?: TranscribeHooks,
+    options?: { offsetS?: number; clock?: { decodeMs: number; vadMs: number; started: number } },
+  ): Promise<Transcript>;
+  /** Closes the runner and the speech detector (the engine owns the parts it was built from). */
+  close(): Promise<void>;
+}
 
-  static async create(options: EngineOptions): Promise<Engine> {
-    const { config } = options;
-    if (!config.modelDir) throw new AppError('MODEL_NOT_FOUND', HOW_TO_GET_A_MODEL);
-    const files = resolveModelFiles(config.modelDir, config.modelFile, config.provider);
-    const runtime = { threads: config.threads, provider: config.provider, deviceId: config.cudaDeviceId };
-    const [symbols, vad] = await Promise.all([SymbolTable.fromFile(files.tokensPath), SileroVad.create()]);
-    const runner =
-      options.inferenceThread === false
-        ? await SenseVoiceSession.create(files.modelPath, runtime)
-        : await ThreadedRunner.start(files.modelPath, runtime);
-    const meta = runner.metadata;
-    if (symbols.size !== meta.vocabSize) {
-      await runner.close();
-      throw new AppError('MODEL_INVALID', `tokens.txt has ${symbols.size} tokens but the model's vocab_size is ${meta.vocabSize}`);
-    }
-    const features = new FeatureExtractor({
-      lfrWindowSize: meta.lfrWindowSize,
-      lfrWindowShift: meta.lfrWindowShift,
-      negMean: meta.negMean,
-      invStddev: meta.invStddev,
-      normalizeSamples: meta.normalizeSamples,
-    });
-    const batcher = new DynamicBatcher(
-      runner,
-      { batchSizeS: config.batchSizeS, maxBatchItems: config.maxBatchItems, maxDelayMs: config.batchDelayMs },
-      options.onBatch,
-    );
-    return new Engine(config, runner, symbols, vad, features, batcher, basename(files.modelPath));
+/**
+ * The parts an engine is built from. `loadEngine` builds the real ones from an `EngineConfig`;
+ * tests pass fakes (a runner without ONNX, a speech detector that returns fixed spans).
+ */
+export interface EngineParts {
+  /** The model; `batcher` feeds it, the engine reads its metadata and provider. Closed by `close()`. */
+  runner: InferenceRunner;
+  /** VAD for requests with `vad` on. Closed by `close()`. */
+  speechDetector: SpeechDetector;
+  /** 16 kHz mono samples → model input (LFR + CMVN features of the runner's model). */
+  features: { compute(samples16k: Float32Array): Features };
+  /** The queue in front of `runner` that every request shares. */
+  batcher: SegmentBatcher;
+  /** tokens.txt of the model (ids → pieces). */
+  symbols: SymbolTable;
+  /** The decoding settings the engine applies itself (ffmpeg, length limit). */
+  config: Pick<EngineConfig, 'ffmpegPath' | 'maxAudioS'>;
+  /** File name reported in `transcript.model.file` (e.g. "model.int8.onnx"). */
+  modelFile: string;
+}
+
+/** An engine from explicit parts. See `loadEngine` for the one built from a configuration. */
+export function createEngine(parts: EngineParts): Engine {
+  return new PipelineEngine(parts);
+}
+
+class PipelineEngine implements Engine {
+  private readonly config: EngineParts['config'];
+  private readonly runner: InferenceRunner;
+  private readonly symbols: SymbolTable;
+  private readonly speechDetector: SpeechDetector;
+  private readonly features: EngineParts['features'];
+  private readonly batcher: SegmentBatcher;
+  private readonly modelFile: string;
+
+  constructor(parts: EngineParts) {
+    this.config = parts.config;
+    this.runner = parts.runner;
+    this.symbols = parts.symbols;
+    this.speechDetector = parts.speechDetector;
+    this.features = parts.features;
+    this.batcher = parts.batcher;
+    this.modelFile = parts.modelFile;
   }
 
-  get metadata() {
+  get metadata(): SenseVoiceMetadata {
     return this.runner.metadata;
   }
 
-  /** Segments waiting for a model batch (for metrics). */
   get queuedSegments(): number {
     return this.batcher.queued;
   }
 
-  /** Decodes the bytes (any supported format) and transcribes them. */
   async transcribe(bytes: Uint8Array, request: TranscribeRequestInput = {}, hooks: TranscribeHooks = {}): Promise<Transcript> {
     const started = performance.now();
     hooks.onProgress?.({ phase: 'decoding', fraction: 0, segmentsDone: 0, segmentsTotal: 0 });
@@ -118,7 +150,6 @@ export class Engine {
     return this.transcribeAudio(audio, request, hooks, { decodeMs, started });
   }
 
-  /** The first step of `transcribe`: any supported format → 16 kHz mono, with this engine's ffmpeg and length limit. */
   decode(bytes: Uint8Array, signal?: AbortSignal): Promise<DecodedAudio> {
     return decodeAudio(bytes, {
       ffmpegPath: this.config.ffmpegPath === 'none' ? null : this.config.ffmpegPath,
@@ -127,16 +158,10 @@ export class Engine {
     });
   }
 
-  /**
-   * The spans `transcribeAudio` decodes one by one: the request's VAD (or fixed 30 s chunks when
-   * VAD is off), boundaries on whole milliseconds. A fan-out splitter groups these into chunks and
-   * hands each chunk's spans to `transcribeSpans`.
-   */
   async speechSpans(audio: DecodedAudio, requestInput: TranscribeRequestInput = {}): Promise<SpeechSpan[]> {
     return this.spansOf(audio, parseRequest(requestInput));
   }
 
-  /** Transcribes already decoded 16 kHz mono audio. */
   async transcribeAudio(
     audio: DecodedAudio,
     requestInput: TranscribeRequestInput = {},
@@ -153,14 +178,6 @@ export class Engine {
     return this.transcribeSpanList(audio, spans, request, hooks, { ...clock, vadMs }, 0);
   }
 
-  /**
-   * Transcribes exactly `spans` of `audio`, without VAD: the rest of `transcribeAudio`'s pipeline
-   * (features, shared batches, decoding, transcript), so a span gives the same segment and tokens
-   * whichever entry point decoded it. For a fan-out chunk, `audio` is the chunk, `spans` are
-   * relative to it and `offsetS` is where the chunk starts in the file: every time in the result
-   * (segments, tokens) is a time in the file. `clock` carries the time already spent on this
-   * audio (decode, VAD) when the caller did those steps itself.
-   */
   async transcribeSpans(
     audio: DecodedAudio,
     spans: readonly SpeechSpan[],
@@ -176,7 +193,7 @@ export class Engine {
   private async spansOf(audio: DecodedAudio, request: TranscribeRequest): Promise<SpeechSpan[]> {
     // Boundaries snap to the millisecond (16 samples) so that a segment's reported
     // startS/endS name exactly the samples that were decoded.
-    const spans = request.vad ? await detectSpeech(this.vad, audio.samples, request.vad) : fixedChunks(audio.durationS, NO_VAD_CHUNK_S);
+    const spans = request.vad ? await this.speechDetector.detect(audio.samples, request.vad) : fixedChunks(audio.durationS, NO_VAD_CHUNK_S);
     return spans.map(toMs);
   }
 
@@ -189,6 +206,7 @@ export class Engine {
     clock: { decodeMs: number; vadMs: number; started: number },
     offsetS: number,
   ): Promise<Transcript> {
+    // The signal also reaches the batcher: a canceled request's waiting segments leave the queue.
     const { signal } = hooks;
     const progressHook = hooks.onProgress;
     const onProgress = progressHook && ((p: TranscribeProgress): void => progressHook({ ...p, audioS: audio.durationS }));
@@ -227,7 +245,7 @@ export class Engine {
     report();
     const decodes = await Promise.all(
       items.map((item) =>
-        this.batcher.decode(item).then((d) => {
+        this.batcher.decode(item, signal ? { signal } : {}).then((d) => {
           done++;
           report();
           return d;
@@ -290,7 +308,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.runner.close(), this.vad.close()]);
+    await Promise.all([this.runner.close(), this.speechDetector.close()]);
   }
 }
 

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import type { DecodedAudio } from '../audio/decode.js';
+import { SymbolTable } from '../decoding/symbol-table.js';
+import { DynamicBatcher } from '../model/dynamic-batcher.js';
+import type { BatchItem, InferenceRunner, ItemDecode } from '../model/inference-runner.js';
+import type { SenseVoiceMetadata } from '../model/model-metadata.js';
+import type { SpeechSegment } from '../vad/segmenter.js';
+import type { SpeechDetector } from '../vad/speech-detector.js';
+import type { VadOptions } from '../vad/vad-options.js';
+import { createEngine, type Engine } from './engine.js';
+
+// No ONNX anywhere: a fake VAD returns fixed spans, fake features encode each span's length as its
+// frame count (one frame per 0.1 s), and a fake runner answers one word per frame count. The real
+// parts in between (batcher, decoding, transcript building) run as in production.
+const SAMPLE_RATE = 16_000;
+const QUERY = [1, 2, 3, 4]; // <|en|> <|NEUTRAL|> <|Speech|> <|woitn|>
+const WORDS: Record<number, number> = { 1: 5, 2: 6, 3: 7 }; // frames → token id
+const TOKENS = ['<blank>', '<|en|>', '<|NEUTRAL|>', '<|Speech|>', '<|woitn|>', '▁one', '▁two', '▁three']
+  .map((piece, id) => `${piece} ${id}`)
+  .join('\n');
+
+const metadata: SenseVoiceMetadata = {
+  vocabSize: 8,
+  blankId: 0,
+  lfrWindowSize: 7,
+  lfrWindowShift: 6,
+  normalizeSamples: false,
+  withItn: 14,
+  withoutItn: 15,
+  languageIds: { auto: 0, zh: 3, en: 4, yue: 7, ja: 11, ko: 12 },
+  negMean: new Float32Array(560),
+  invStddev: new Float32Array(560),
+  comment: 'fake',
+  synthetic: true,
+  raw: {},
+};
+
+function fakeParts(spans: SpeechSegment[]) {
+  const batches: number[][] = [];
+  const detected: VadOptions[] = [];
+  const closed: string[] = [];
+  const runner: InferenceRunner = {
+    metadata,
+    executionProvider: 'cpu',
+    async decodeBatch(items: readonly BatchItem[]): Promise<ItemDecode[]> {
+      batches.push(items.map((i) => i.frames));
+      return items.map((i) => ({ ids: [...QUERY, WORDS[i.frames] ?? 0], frames: [0, 1, 2, 3, 4] }));
+    },
+    close: async () => void closed.push('runner'),
+  };
+  const speechDetector: SpeechDetector = {
+    detect: async (_samples, options) => {
+      detected.push(options);
+      return spans;
+    },
+    close: async () => void closed.push('speech detector'),
+  };
+  const features = {
+    compute: (samples16k: Float32Array) => ({ data: new Float32Array(0), frames: Math.round(samples16k.length / 1600) }),
+  };
+  const engine: Engine = createEngine({
+    runner,
+    speechDetector,
+    features,
+    batcher: new DynamicBatcher(runner, { batchSizeS: 60, maxBatchItems: 32, maxDelayMs: 0 }),
+    symbols: SymbolTable.parse(TOKENS),
+    config: { ffmpegPath: 'none', maxAudioS: 3600 },
+    modelFile: 'model.int8.onnx',
+  });
+  return { engine, batches, detected, closed };
+}
+
+function silence(durationS: number): DecodedAudio {
+  return {
+    samples: new Float32Array(durationS * SAMPLE_RATE),
+    sampleRate: SAMPLE_RATE,
+    durationS,
+    source: { format: 'wav', sampleRate: SAMPLE_RATE, channels: 1, codec: 'pcm_s16le' },
+  };
+}
+
+describe('createEngine with a fake runner and a fake speech detector', () => {
+  it('sends the detected segments to the runner and returns them as transcript segments, in order', async () => {
+    const spans = [
+      { startS: 0.5, endS: 0.8 },
+      { startS: 1.0, endS: 1.1 },
+      { startS: 2.25, endS: 2.45 },
+    ];
+    const { engine, batches, detected } = fakeParts(spans);
+    const transcript = await engine.transcribeAudio(silence(3), { language: 'en', vad: { maxSegmentS: 20 } });
+
+    expect(detected).toHaveLength(1);
+    expect(detected[0]).toMatchObject({ maxSegmentS: 20 });
+    // One batch of the three segments (frames = length / 0.1 s), ordered by the batcher by closeness
+    // to the oldest one's length; the transcript still lists them in the detector's order.
+    expect(batches).toEqual([[3, 2, 1]]);
+    expect(transcript.segments.map((s) => [s.index, s.startS, s.endS, s.text])).toEqual([
+      [0, 0.5, 0.8, 'three'],
+      [1, 1.0, 1.1, 'one'],
+      [2, 2.25, 2.45, 'two'],
+    ]);
+    expect(transcript.segments[0]).toMatchObject({ language: 'en', itn: false });
+    expect(transcript.model).toMatchObject({ name: 'fake', file: 'model.int8.onnx', quantized: true, executionProvider: 'cpu' });
+    expect(engine.queuedSegments).toBe(0);
+  });
+
+  it('speechSpans is what the detector found, on whole milliseconds', async () => {
+    const { engine } = fakeParts([{ startS: 0.12345, endS: 0.6789 }]);
+    expect(await engine.speechSpans(silence(1))).toEqual([{ startS: 0.123, endS: 0.679 }]);
+  });
+
+  it('without VAD cuts fixed 30 s chunks and never asks the detector', async () => {
+    const { engine, batches, detected } = fakeParts([]);
+    const transcript = await engine.transcribeAudio(silence(65), { vad: false });
+    expect(detected).toEqual([]);
+    expect(transcript.segments.map((s) => [s.startS, s.endS])).toEqual([
+      [0, 30],
+      [30, 60],
+      [60, 65],
+    ]);
+    expect(batches.flat()).toEqual([300, 300, 50]);
+  });
+
+  it('transcribeSpans shifts a chunk’s spans by its offset', async () => {
+    const { engine, detected } = fakeParts([]);
+    const transcript = await engine.transcribeSpans(silence(1), [{ startS: 0.2, endS: 0.3 }], {}, {}, { offsetS: 100 });
+    expect(detected).toEqual([]);
+    expect(transcript.segments.map((s) => [s.startS, s.endS, s.text])).toEqual([[100.2, 100.3, 'one']]);
+  });
+
+  it('close() closes the runner and the speech detector', async () => {
+    const { engine, closed } = fakeParts([]);
+    await engine.close();
+    expect(closed.sort()).toEqual(['runner', 'speech detector']);
+  });
+});

@@ -1,0 +1,70 @@
+import { basename } from 'node:path';
+import type { EngineConfig } from '../config/engine-config.js';
+import { SymbolTable } from '../decoding/symbol-table.js';
+import { AppError } from '../errors/app-error.js';
+import { FeatureExtractor } from '../features/compute-features.js';
+import { DynamicBatcher, type BatchReport } from '../model/dynamic-batcher.js';
+import type { InferenceRunner } from '../model/inference-runner.js';
+import { resolveModelFiles, HOW_TO_GET_A_MODEL } from '../model/model-files.js';
+import { SenseVoiceSession } from '../model/sense-voice-session.js';
+import { ThreadedRunner } from '../model/threaded-runner.js';
+import { SileroVad } from '../vad/silero-vad.js';
+import { createSileroSpeechDetector } from '../vad/speech-detector.js';
+import { createEngine, type Engine } from './engine.js';
+
+export interface LoadEngineOptions {
+  /** Run the model in a worker thread (services: keeps the event loop free). @defaultValue true */
+  inferenceThread?: boolean;
+  /** Called after every model batch (metrics, benchmarks). */
+  onBatch?: (report: BatchReport) => void;
+}
+
+/**
+ * The engine of a configuration: the model of `config.modelDir` (in a worker thread unless
+ * `inferenceThread` is false), its tokens.txt, Silero VAD, the model's feature extractor and one
+ * dynamic batcher. Apps call this; `createEngine` takes the parts instead.
+ * @throws AppError MODEL_NOT_FOUND without a model directory, MODEL_INVALID when tokens.txt does
+ *   not match the model.
+ */
+export async function loadEngine(config: EngineConfig, options: LoadEngineOptions = {}): Promise<Engine> {
+  if (!config.modelDir) throw new AppError('MODEL_NOT_FOUND', HOW_TO_GET_A_MODEL);
+  const files = resolveModelFiles(config.modelDir, config.modelFile, config.provider);
+  const runtime = { threads: config.threads, provider: config.provider, deviceId: config.cudaDeviceId };
+  const [symbols, vad] = await Promise.all([SymbolTable.fromFile(files.tokensPath), SileroVad.create()]);
+  let runner: InferenceRunner;
+  try {
+    runner =
+      options.inferenceThread === false
+        ? await SenseVoiceSession.create(files.modelPath, runtime)
+        : await ThreadedRunner.start(files.modelPath, runtime);
+  } catch (err) {
+    await vad.close();
+    throw err;
+  }
+  const meta = runner.metadata;
+  if (symbols.size !== meta.vocabSize) {
+    await Promise.all([runner.close(), vad.close()]);
+    throw new AppError('MODEL_INVALID', `tokens.txt has ${symbols.size} tokens but the model's vocab_size is ${meta.vocabSize}`);
+  }
+  const features = new FeatureExtractor({
+    lfrWindowSize: meta.lfrWindowSize,
+    lfrWindowShift: meta.lfrWindowShift,
+    negMean: meta.negMean,
+    invStddev: meta.invStddev,
+    normalizeSamples: meta.normalizeSamples,
+  });
+  const batcher = new DynamicBatcher(
+    runner,
+    { batchSizeS: config.batchSizeS, maxBatchItems: config.maxBatchItems, maxDelayMs: config.batchDelayMs },
+    options.onBatch,
+  );
+  return createEngine({
+    runner,
+    speechDetector: createSileroSpeechDetector(vad),
+    features,
+    batcher,
+    symbols,
+    config,
+    modelFile: basename(files.modelPath),
+  });
+}
