@@ -35,7 +35,7 @@ const metadata: SenseVoiceMetadata = {
   raw: {},
 };
 
-function fakeParts(spans: SpeechSegment[]) {
+function fakeParts(spans: SpeechSegment[], batchDelayMs = 0) {
   const batches: number[][] = [];
   const detected: VadOptions[] = [];
   const closed: string[] = [];
@@ -62,7 +62,7 @@ function fakeParts(spans: SpeechSegment[]) {
     runner,
     speechDetector,
     features,
-    batcher: new DynamicBatcher(runner, { batchSizeS: 60, maxBatchItems: 32, maxDelayMs: 0 }),
+    batcher: new DynamicBatcher(runner, { batchSizeS: 60, maxBatchItems: 32, maxDelayMs: batchDelayMs }),
     symbols: SymbolTable.parse(TOKENS),
     config: { ffmpegPath: 'none', maxAudioS: 3600 },
     modelFile: 'model.int8.onnx',
@@ -126,6 +126,18 @@ describe('createEngine with a fake runner and a fake speech detector', () => {
     const transcript = await engine.transcribeSpans(silence(1), [{ startS: 0.2, endS: 0.3 }], {}, {}, { offsetS: 100 });
     expect(detected).toEqual([]);
     expect(transcript.segments.map((s) => [s.startS, s.endS, s.text])).toEqual([[100.2, 100.3, 'one']]);
+  });
+
+  it("a canceled request's waiting segments leave the batcher's queue", async () => {
+    const spans = [0, 1, 2].map((s) => ({ startS: s, endS: s + 0.3 }));
+    const { engine, batches } = fakeParts(spans, 60_000); // the batch would wait a minute for company
+    const job = new AbortController();
+    const outcome = engine.transcribeAudio(silence(3), {}, { signal: job.signal }).catch((e: unknown) => e);
+    while (engine.queuedSegments < 3) await new Promise((resolve) => setImmediate(resolve));
+    job.abort();
+    expect(await outcome).toMatchObject({ code: 'JOB_CANCELED' });
+    expect(engine.queuedSegments).toBe(0);
+    expect(batches).toEqual([]);
   });
 
   it('close() closes the runner and the speech detector', async () => {
