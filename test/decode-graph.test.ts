@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudioFile } from '@earshot/core/audio/decode';
+import { AppError } from '@earshot/core/errors/app-error';
 import { queryTagIds } from '@earshot/core/decoding/query-tags';
 import { decodeSenseVoiceOutput } from '@earshot/core/decoding/sense-voice-output';
 import { SymbolTable } from '@earshot/core/decoding/symbol-table';
@@ -124,5 +125,17 @@ describe.each([
     } finally {
       await threaded.close();
     }
+  });
+});
+
+describe('in-graph decoding, errors', () => {
+  it('refuses tag ids outside the vocabulary (tokens.txt of another model) as MODEL_INVALID', async () => {
+    const err = await SenseVoiceSession.create(join(TINY_MODEL_DIR, 'model.onnx'), RUNTIME, { queryTagIds: [25055] }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('MODEL_INVALID');
+    expect((err as AppError).message).toContain('tokens.txt');
   });
 });

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import type { EngineConfig } from '../config/engine-config.js';
+import { queryTagIds } from '../decoding/query-tags.js';
 import { SymbolTable } from '../decoding/symbol-table.js';
 import { AppError } from '../errors/app-error.js';
 import { FeatureExtractor } from '../features/compute-features.js';
@@ -31,12 +32,14 @@ export async function loadEngine(config: EngineConfig, options: LoadEngineOption
   const files = resolveModelFiles(config.modelDir, config.modelFile, config.provider);
   const runtime = { threads: config.threads, provider: config.provider, deviceId: config.cudaDeviceId };
   const [symbols, vad] = await Promise.all([SymbolTable.fromFile(files.tokensPath), SileroVad.create()]);
+  // Every result carries the query frames' log-probabilities over the tag pieces (tag confidence).
+  const decode = { queryTagIds: queryTagIds(symbols) };
   let runner: InferenceRunner;
   try {
     runner =
       options.inferenceThread === false
-        ? await SenseVoiceSession.create(files.modelPath, runtime)
-        : await ThreadedRunner.start(files.modelPath, runtime);
+        ? await SenseVoiceSession.create(files.modelPath, runtime, decode)
+        : await ThreadedRunner.start(files.modelPath, runtime, decode);
   } catch (err) {
     await vad.close();
     throw err;

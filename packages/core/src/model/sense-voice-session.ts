@@ -39,7 +39,10 @@ export class SenseVoiceSession implements InferenceRunner {
     const queryTagIds = [...(decode.queryTagIds ?? [])];
     for (const id of queryTagIds) {
       if (!Number.isInteger(id) || id < 0 || id >= metadata.vocabSize) {
-        throw new AppError('INVALID_OPTIONS', `query tag id ${id} is outside the vocabulary [0, ${metadata.vocabSize})`);
+        throw new AppError(
+          'MODEL_INVALID',
+          `query tag id ${id} is outside the model's vocabulary [0, ${metadata.vocabSize}) (does tokens.txt belong to ${basename(modelPath)}?)`,
+        );
       }
     }
     const inGraph = decode.inGraph !== false;
