@@ -69,10 +69,14 @@ export interface S3BlobStoreOptions {
 }
 
 const MIB = 1024 * 1024;
-/** Slowest transfer rate S3 is granted before a put counts as hanging (transfer deadlines). */
-const MIN_TRANSFER_BYTES_PER_S = 2 * MIB;
-/** A streamed upload whose data the server stops consuming for this long is aborted. */
-const UPLOAD_STALL_MS = 10_000;
+/**
+ * Slowest transfer rate S3 is granted before a put counts as hanging (transfer deadlines and the
+ * upload stall check). Deliberately low, so a slow but working link is never cut off; a server
+ * that stopped answering is still found within about a minute for the largest part window.
+ */
+const MIN_TRANSFER_BYTES_PER_S = 512 * 1024;
+/** The shortest stall (server not consuming the upload's data) that aborts a streamed upload. */
+const MIN_UPLOAD_STALL_MS = 10_000;
 
 /**
  * BlobStore on any S3-compatible server. Streams are uploaded with lib-storage's `Upload`
@@ -423,13 +427,16 @@ export class S3BlobStore implements BlobStore {
 
   /**
    * Aborts a streamed upload the server stopped taking, which would otherwise hang until the
-   * socket timeout (minutes): (1) the server holds data it does not consume for UPLOAD_STALL_MS
-   * (its sockets stopped moving while the client still sends), or (2) the client's stream has
+   * socket timeout (minutes): (1) the server holds data it does not consume for longer than the
+   * parts in flight could take at the floor rate (its sockets stopped moving while the client
+   * still sends), or (2) the client's stream has
    * ended and the server has not finished within the transfer deadline of what is still in flight.
    * A slow client is no stall: then the counter waits for input, with nothing buffered.
    */
   private watchUpload(upload: Upload, counter: ByteCounter, body: Readable): { reason(): string | null; stop(): void } {
     let reason: string | null = null;
+    // Parts in flight may legitimately hold the stream back while they upload at the floor rate.
+    const stallMs = Math.max(MIN_UPLOAD_STALL_MS, this.transferDeadlineMs(this.partSizeBytes * (this.uploadQueueSize + 1)));
     let lastBytes = -1;
     let lastMovedAt = Date.now();
     let endedAt: number | null = null;
@@ -444,8 +451,8 @@ export class S3BlobStore implements BlobStore {
       if (bytes !== lastBytes || counter.stream.readableLength === 0) {
         lastBytes = bytes;
         lastMovedAt = now;
-      } else if (now - lastMovedAt > UPLOAD_STALL_MS) {
-        abort(`no progress for ${UPLOAD_STALL_MS} ms`);
+      } else if (now - lastMovedAt > stallMs) {
+        abort(`no progress for ${stallMs} ms`);
       }
       const inFlight = Math.min(bytes, this.partSizeBytes * (this.uploadQueueSize + 1));
       if (endedAt !== null && now - endedAt > this.transferDeadlineMs(inFlight)) {
