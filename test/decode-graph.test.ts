@@ -139,3 +139,34 @@ describe('in-graph decoding, errors', () => {
     expect((err as AppError).message).toContain('tokens.txt');
   });
 });
+
+describe('the edited model cache', () => {
+  it('writes the edited model once to $TMPDIR/earshot-model-cache and loads it by path afterwards', async () => {
+    const { copyFile, mkdtemp, readdir, rm, stat } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    // A private copy of the model: its own path and mtime, so its own cache entry.
+    const dir = await mkdtemp(join(tmpdir(), 'earshot-cache-test-'));
+    const modelPath = join(dir, 'model.onnx');
+    await copyFile(join(TINY_MODEL_DIR, 'model.onnx'), modelPath);
+    const tagIds = queryTagIds(await SymbolTable.fromFile(join(TINY_MODEL_DIR, 'tokens.txt')));
+    const cacheDir = join(tmpdir(), 'earshot-model-cache');
+    const entries = async (): Promise<string[]> => (await readdir(cacheDir).catch(() => [] as string[])).filter((f) => f.startsWith('model.') && !f.endsWith('.partial'));
+    const before = new Set(await entries());
+    try {
+      const first = await SenseVoiceSession.create(modelPath, RUNTIME, { queryTagIds: tagIds });
+      await first.close();
+      const added = (await entries()).filter((f) => !before.has(f));
+      expect(added).toHaveLength(1);
+      const cached = join(cacheDir, added[0] ?? '');
+      const written = await stat(cached);
+      expect(written.size).toBeGreaterThan((await stat(modelPath)).size); // the model plus the appended graph
+      const second = await SenseVoiceSession.create(modelPath, RUNTIME, { queryTagIds: tagIds });
+      await second.close();
+      expect((await stat(cached)).mtimeMs).toBe(written.mtimeMs); // reused, not rewritten
+      expect((await entries()).filter((f) => !before.has(f))).toEqual(added);
+      await rm(cached, { force: true });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
