@@ -1,4 +1,5 @@
 import { AppError } from '../errors/app-error.js';
+import { readVarint, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './protobuf-wire.js';
 
 /**
  * Decoding inside the graph: appends to a loaded SenseVoice ModelProto the nodes that
@@ -30,10 +31,6 @@ const MODEL_GRAPH = 7;
 const GRAPH_NODE = 1;
 const GRAPH_OUTPUT = 12;
 const VALUE_INFO_NAME = 1;
-const WIRE_VARINT = 0;
-const WIRE_I64 = 1;
-const WIRE_LEN = 2;
-const WIRE_I32 = 5;
 const FLOAT = 1;
 const INT32 = 6;
 const INT64 = 7;
@@ -114,15 +111,9 @@ function* fields(buf: Uint8Array, from: number, to: number, source: string): Gen
 }
 
 function varint(buf: Uint8Array, start: number, end: number, source: string): { value: bigint; next: number } {
-  let value = 0n;
-  let shift = 0n;
-  for (let i = start; i < end && i < start + 10; i++) {
-    const byte = buf[i]!;
-    value |= BigInt(byte & 0x7f) << shift;
-    if ((byte & 0x80) === 0) return { value, next: i + 1 };
-    shift += 7n;
-  }
-  throw invalid(source, 'truncated varint');
+  const value = readVarint(buf, start, end);
+  if (!value) throw invalid(source, 'truncated varint');
+  return value;
 }
 
 function invalid(source: string, why: string): AppError {

@@ -1,5 +1,5 @@
-import { open } from 'node:fs/promises';
 import { AppError } from '../errors/app-error.js';
+import { openModelFile, readVarint as readVarintOrNull, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './protobuf-wire.js';
 
 /**
  * Reads `metadata_props` of an ONNX file without loading the graph.
@@ -11,18 +11,9 @@ import { AppError } from '../errors/app-error.js';
  * Own code, because no maintained package reads protobuf fields lazily from a file.
  */
 const METADATA_PROPS_FIELD = 14;
-const WIRE_VARINT = 0;
-const WIRE_I64 = 1;
-const WIRE_LEN = 2;
-const WIRE_I32 = 5;
 
 export async function readOnnxMetadata(path: string): Promise<Record<string, string>> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (err) {
-    throw new AppError('MODEL_NOT_FOUND', `cannot open model file ${path}`, { cause: err });
-  }
+  const handle = await openModelFile(path);
   try {
     const { size } = await handle.stat();
     const props: Record<string, string> = {};
@@ -68,15 +59,9 @@ function corrupt(path: string, why: string): AppError {
 }
 
 function readVarint(buf: Uint8Array, start: number, end: number): { value: bigint; next: number } {
-  let value = 0n;
-  let shift = 0n;
-  for (let i = start; i < end && i < start + 10; i++) {
-    const byte = buf[i]!;
-    value |= BigInt(byte & 0x7f) << shift;
-    if ((byte & 0x80) === 0) return { value, next: i + 1 };
-    shift += 7n;
-  }
-  throw new AppError('MODEL_INVALID', 'truncated varint in ONNX model');
+  const varint = readVarintOrNull(buf, start, end);
+  if (!varint) throw new AppError('MODEL_INVALID', 'truncated varint in ONNX model');
+  return varint;
 }
 
 /** StringStringEntryProto: key = 1, value = 2. */

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -8,6 +8,7 @@ import { ctcGreedy, ctcGreedyFromCandidates } from '../decoding/ctc-greedy.js';
 import { queryTagLogProbs } from '../decoding/query-tags.js';
 import { allocateModelBuffer, appendDecodeGraph, CANDIDATES, IDS_OUTPUT, QUERY_LOG_PROBS_OUTPUT } from './decode-graph.js';
 import { readOnnxMetadata } from './onnx-metadata.js';
+import { openModelFile } from './protobuf-wire.js';
 import { FEATURE_DIM, parseSenseVoiceMetadata, type SenseVoiceMetadata } from './model-metadata.js';
 import type { BatchItem, DecodeOptions, InferenceRunner, ItemDecode, RuntimeOptions } from './inference-runner.js';
 
@@ -218,12 +219,7 @@ async function decodeGraphModel(modelPath: string, queryTagIds: readonly number[
 
 /** The model file's bytes with the decode graph appended (one read, no copy of the weights). */
 async function readWithDecodeGraph(modelPath: string, queryTagIds: readonly number[]): Promise<Uint8Array> {
-  let handle;
-  try {
-    handle = await open(modelPath, 'r');
-  } catch (err) {
-    throw new AppError('MODEL_NOT_FOUND', `cannot open model file ${modelPath}`, { cause: err });
-  }
+  const handle = await openModelFile(modelPath);
   try {
     const { size } = await handle.stat();
     const buf = allocateModelBuffer(size);
