@@ -49,7 +49,7 @@ function fakeParts(spans: SpeechSegment[], batchDelayMs = 0) {
     close: async () => void closed.push('runner'),
   };
   const speechDetector: SpeechDetector = {
-    detect: async (_samples, options) => {
+    detect: async (_source, options) => {
       detected.push(options);
       return spans;
     },

@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { decodeAudio, type DecodedAudio } from '../audio/decode.js';
+import { memorySampleSource } from '../audio/sample-source.js';
 import type { EngineConfig } from '../config/engine-config.js';
 import type { SymbolTable } from '../decoding/symbol-table.js';
 import { decodeSenseVoiceOutput } from '../decoding/sense-voice-output.js';
@@ -193,7 +194,9 @@ class PipelineEngine implements Engine {
   private async spansOf(audio: DecodedAudio, request: TranscribeRequest): Promise<SpeechSpan[]> {
     // Boundaries snap to the millisecond (16 samples) so that a segment's reported
     // startS/endS name exactly the samples that were decoded.
-    const spans = request.vad ? await this.speechDetector.detect(audio.samples, request.vad) : fixedChunks(audio.durationS, NO_VAD_CHUNK_S);
+    const spans = request.vad
+      ? await this.speechDetector.detect(memorySampleSource(audio.samples), request.vad)
+      : fixedChunks(audio.durationS, NO_VAD_CHUNK_S);
     return spans.map(toMs);
   }
 

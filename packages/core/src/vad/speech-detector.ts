@@ -1,3 +1,4 @@
+import type { SampleSource } from '../audio/sample-source.js';
 import { detectSpeech } from './detect-speech.js';
 import type { SpeechSegment } from './segmenter.js';
 import type { SileroVad } from './silero-vad.js';
@@ -5,18 +6,18 @@ import type { VadOptions } from './vad-options.js';
 
 /**
  * Voice activity detection as the engine sees it: 16 kHz mono samples → speech segments in
- * seconds, sorted and non-overlapping (empty for silent audio). The engine owns its detector
- * and closes it with itself.
+ * seconds, sorted and non-overlapping (empty for silent audio). The detector reads the source
+ * in pieces (it need not be in memory). The engine owns its detector and closes it with itself.
  */
 export interface SpeechDetector {
-  detect(samples16k: Float32Array, options: VadOptions): Promise<SpeechSegment[]>;
+  detect(source: SampleSource, options: VadOptions, signal?: AbortSignal): Promise<SpeechSegment[]>;
   close(): Promise<void>;
 }
 
 /** The production detector: Silero probabilities → segmenter → optional FunASR merge (`detectSpeech`). */
 export function createSileroSpeechDetector(vad: SileroVad): SpeechDetector {
   return {
-    detect: (samples16k, options) => detectSpeech(vad, samples16k, options),
+    detect: async (source, options) => detectSpeech(vad, await source.read(0, source.length), options),
     close: () => vad.close(),
   };
 }
