@@ -14,10 +14,24 @@ export const EngineConfigSchema = z.object({
   modelFile: z.string().default('auto'),
   /** intra-op threads for the model; 0 = onnxruntime's choice (all cores). @defaultValue 0 */
   threads: z.coerce.number().int().min(0).max(256).default(0),
+  /**
+   * Let the model's intra-op threads busy-wait between ops (onnxruntime's default); false gives
+   * that CPU back to decoding, VAD and features. @defaultValue true
+   */
+  intraOpSpinning: z.stringbool().default(true),
   /** @defaultValue 'cpu' */
   provider: z.enum(['cpu', 'cuda']).default('cpu'),
   /** @defaultValue 0 */
   cudaDeviceId: z.coerce.number().int().min(0).default(0),
+  /**
+   * Directory of derived models kept between starts (the model with the decode graph, the
+   * session-optimised copy); 'none' keeps nothing. @defaultValue `$TMPDIR/earshot-model-cache`
+   */
+  modelCacheDir: z.string().optional(),
+  /** Size the model cache is evicted down to (least recently used first). @defaultValue 6144 */
+  modelCacheMaxMb: z.coerce.number().int().min(0).default(6144),
+  /** Write the CPU session's optimised model once and load it on later starts. @defaultValue true */
+  optimizedModelCache: z.stringbool().default(true),
   /** Seconds of padded audio per batch (FunASR batch_size_s). @defaultValue 60 */
   batchSizeS: z.coerce.number().positive().max(3600).default(60),
   /** @defaultValue 32 */
@@ -36,8 +50,12 @@ export const ENGINE_ENV = {
   modelDir: 'EARSHOT_MODEL_DIR',
   modelFile: 'EARSHOT_MODEL_FILE',
   threads: 'EARSHOT_THREADS',
+  intraOpSpinning: 'EARSHOT_INTRA_OP_SPINNING',
   provider: 'EARSHOT_PROVIDER',
   cudaDeviceId: 'EARSHOT_CUDA_DEVICE',
+  modelCacheDir: 'EARSHOT_MODEL_CACHE_DIR',
+  modelCacheMaxMb: 'EARSHOT_MODEL_CACHE_MAX_MB',
+  optimizedModelCache: 'EARSHOT_OPTIMIZED_MODEL_CACHE',
   batchSizeS: 'EARSHOT_BATCH_SIZE_S',
   maxBatchItems: 'EARSHOT_MAX_BATCH_ITEMS',
   batchDelayMs: 'EARSHOT_BATCH_DELAY_MS',

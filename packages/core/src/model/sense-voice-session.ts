@@ -1,14 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../errors/app-error.js';
 import { ctcGreedy, ctcGreedyFromCandidates } from '../decoding/ctc-greedy.js';
 import { queryTagLogProbs } from '../decoding/query-tags.js';
-import { allocateModelBuffer, appendDecodeGraph, CANDIDATES, IDS_OUTPUT, QUERY_LOG_PROBS_OUTPUT } from './decode-graph.js';
+import { CANDIDATES, IDS_OUTPUT, QUERY_LOG_PROBS_OUTPUT } from './decode-graph.js';
 import { readOnnxMetadata } from './onnx-metadata.js';
-import { openModelFile } from './protobuf-wire.js';
+import { createOrtSession, type SessionOrigin } from './session-loader.js';
+import { sessionOptionsFor } from './session-options.js';
 import { FEATURE_DIM, parseSenseVoiceMetadata, type SenseVoiceMetadata } from './model-metadata.js';
 import type { BatchItem, DecodeOptions, InferenceRunner, ItemDecode, RuntimeOptions } from './inference-runner.js';
 
@@ -23,9 +21,8 @@ export const QUERY_FRAMES = 4;
  *
  * By default the session's graph is the file's plus decode nodes (decode-graph.ts): a run
  * returns two candidate ids per frame and the query frames' tag log-probabilities instead of
- * the logits. The edit is made in memory at load time rather than cached beside the model: it
- * costs no decoding of the weights (a tail is appended to the file's bytes), works with a
- * read-only model directory and leaves no second 1 GB file to keep in step with the first.
+ * the logits. The edit is made at load time (a tail appended to the file's bytes, no decoding of
+ * the weights) and kept in the model cache with the session's optimised copy (session-loader.ts).
  */
 export class SenseVoiceSession implements InferenceRunner {
   private constructor(
@@ -35,6 +32,8 @@ export class SenseVoiceSession implements InferenceRunner {
     readonly file: string,
     readonly queryTagIds: readonly number[],
     private readonly inGraph: boolean,
+    /** Where the session came from: the cached optimised copy on a warm start (session-loader.ts). */
+    readonly origin: SessionOrigin,
   ) {}
 
   static async create(modelPath: string, options: RuntimeOptions, decode: DecodeOptions = {}): Promise<SenseVoiceSession> {
@@ -49,22 +48,12 @@ export class SenseVoiceSession implements InferenceRunner {
       }
     }
     const inGraph = decode.inGraph !== false;
-    const model = inGraph ? await decodeGraphModel(modelPath, queryTagIds) : modelPath;
-    const providers: ort.InferenceSession.ExecutionProviderConfig[] =
-      options.provider === 'cuda' ? [{ name: 'cuda', deviceId: options.deviceId }, 'cpu'] : ['cpu'];
     let session: ort.InferenceSession;
+    let origin: SessionOrigin;
     try {
-      const sessionOptions: ort.InferenceSession.SessionOptions = {
-        executionProviders: providers,
-        intraOpNumThreads: options.threads,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-      };
-      session =
-        typeof model === 'string'
-          ? await ort.InferenceSession.create(model, sessionOptions)
-          : await ort.InferenceSession.create(model, sessionOptions);
+      ({ session, origin } = await createOrtSession({ modelPath, runtime: options, sessionOptions: sessionOptionsFor(options), inGraph, queryTagIds }));
     } catch (err) {
+      if (err instanceof AppError) throw err;
       const hint =
         options.provider === 'cuda'
           ? ' (the CUDA provider needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12 and a CUDA 12 runtime)'
@@ -80,7 +69,7 @@ export class SenseVoiceSession implements InferenceRunner {
         `${basename(modelPath)} has ${session.inputNames.length} inputs / ${session.outputNames.length} outputs; a SenseVoice model has 4 inputs (x, x_length, language, text_norm) and logits first`,
       );
     }
-    return new SenseVoiceSession(session, metadata, options.provider, basename(modelPath), queryTagIds, inGraph);
+    return new SenseVoiceSession(session, metadata, options.provider, basename(modelPath), queryTagIds, inGraph, origin);
   }
 
   /** Pads items into `[N, Tmax, 560]` (zeros after CMVN), runs the model, greedy-decodes each item. */
@@ -173,64 +162,5 @@ function expectDims(t: ort.Tensor, dims: number[], maxFrames: number): void {
       'INFERENCE_FAILED',
       `unexpected output shape [${t.dims.join(', ')}] for input [${dims[0]}, ${maxFrames}, 560] (expected [${dims.join(', ')}])`,
     );
-  }
-}
-
-/**
- * Bumped whenever decode-graph.ts changes what it appends, so no cache file of an older edit is used.
- */
-const DECODE_GRAPH_VERSION = 1;
-
-/**
- * The edited model (decode graph appended), as a file path when it can be cached, else as bytes.
- * Creating the session from a buffer costs start-up time and a second copy of the model in memory
- * (measured on the generated full model: fp32 11–12 s → 16–17 s, +0.9 GB), so the edited bytes are
- * written once to `$TMPDIR/earshot-model-cache/` (the model directory may be read-only) under a key
- * of the model's path, size, modification time, the tag ids and the edit's version, and every later
- * start (a recycled worker, the next CLI run, the supervisor's next process) loads that file by path
- * as onnxruntime loads an untouched model. An unwritable cache falls back to the bytes.
- */
-async function decodeGraphModel(modelPath: string, queryTagIds: readonly number[]): Promise<string | Uint8Array> {
-  let info;
-  try {
-    info = await stat(modelPath);
-  } catch (err) {
-    throw new AppError('MODEL_NOT_FOUND', `cannot open model file ${modelPath}`, { cause: err });
-  }
-  const key = createHash('sha256')
-    .update(`${DECODE_GRAPH_VERSION}|${resolve(modelPath)}|${info.size}|${info.mtimeMs}|${queryTagIds.join(',')}`)
-    .digest('hex')
-    .slice(0, 16);
-  const dir = join(tmpdir(), 'earshot-model-cache');
-  const cached = join(dir, `${basename(modelPath, '.onnx')}.${key}.onnx`);
-  if ((await stat(cached).catch(() => null))?.isFile()) return cached;
-  const bytes = await readWithDecodeGraph(modelPath, queryTagIds);
-  const partial = `${cached}.${randomUUID()}.partial`;
-  try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(partial, bytes);
-    await rename(partial, cached); // atomic: a concurrent start never loads a half-written file
-    return cached;
-  } catch {
-    await rm(partial, { force: true }).catch(() => undefined);
-    return bytes;
-  }
-}
-
-/** The model file's bytes with the decode graph appended (one read, no copy of the weights). */
-async function readWithDecodeGraph(modelPath: string, queryTagIds: readonly number[]): Promise<Uint8Array> {
-  const handle = await openModelFile(modelPath);
-  try {
-    const { size } = await handle.stat();
-    const buf = allocateModelBuffer(size);
-    let at = 0;
-    while (at < size) {
-      const { bytesRead } = await handle.read(buf, at, Math.min(size - at, 1 << 30), at);
-      if (bytesRead === 0) throw new AppError('MODEL_INVALID', `${modelPath} shrank while being read`);
-      at += bytesRead;
-    }
-    return appendDecodeGraph(buf, size, queryTagIds, basename(modelPath));
-  } finally {
-    await handle.close();
   }
 }
