@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { parseEnv, type EnvSource } from './env.js';
 
+/** A boolean from the environment ('true'/'false', '1'/'0' ...) or from overrides (already a boolean). */
+const flag = z.union([z.boolean(), z.stringbool()]);
+
 /** Model, runtime and batching settings shared by the CLI and the worker. */
 export const EngineConfigSchema = z.object({
   /** Directory holding model.onnx and/or model.int8.onnx plus tokens.txt (sherpa-onnx layout). */
@@ -18,7 +21,7 @@ export const EngineConfigSchema = z.object({
    * Let the model's intra-op threads busy-wait between ops (onnxruntime's default); false gives
    * that CPU back to decoding, VAD and features. @defaultValue true
    */
-  intraOpSpinning: z.stringbool().default(true),
+  intraOpSpinning: flag.default(true),
   /** @defaultValue 'cpu' */
   provider: z.enum(['cpu', 'cuda']).default('cpu'),
   /** @defaultValue 0 */
@@ -31,7 +34,7 @@ export const EngineConfigSchema = z.object({
   /** Size the model cache is evicted down to (least recently used first). @defaultValue 6144 */
   modelCacheMaxMb: z.coerce.number().int().min(0).default(6144),
   /** Write the CPU session's optimised model once and load it on later starts. @defaultValue true */
-  optimizedModelCache: z.stringbool().default(true),
+  optimizedModelCache: flag.default(true),
   /** Seconds of padded audio per batch (FunASR batch_size_s). @defaultValue 60 */
   batchSizeS: z.coerce.number().positive().max(3600).default(60),
   /** @defaultValue 32 */
