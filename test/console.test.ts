@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CACHE_DIR, TAGGED_TINY_MODEL_DIR } from './setup/paths.js';
 import { createEarshotStack, type EarshotStack } from './support/earshot-stack.js';
 
-const CHROMIUM = process.env.EARSHOT_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.EARSHOT_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const OUTPUT_DIR = join(CACHE_DIR, 'test-output');
 export const SCREENSHOT = join(OUTPUT_DIR, 'console.png');
 const JOB_TIMEOUT_MS = 120_000;
@@ -55,6 +55,29 @@ const CRAFTED_TIMELINE = `(async () => {
   return { markers, bands, seeks };
 })()`;
 
+/**
+ * Runs in the page: the console's server-sent-events reader over a body cut at awkward places
+ * (inside a line, between CR and LF), with a comment, a multi-line data field and a default event name.
+ */
+const SSE_READER = `(async () => {
+  const { readServerEvents } = await import('/console/js/api.js');
+  const text = ': keep-alive\\r\\nevent: status\\r\\ndata: {"status":"processing","progress":0.5}\\r\\n\\r\\nevent: segment\\ndata: {"startS":1,\\ndata: "text":"a"}\\n\\ndata: plain\\n\\n';
+  const bytes = new TextEncoder().encode(text);
+  const crlf = text.indexOf('\\r\\n\\r\\n');
+  const cuts = [...new Set([3, crlf + 1, crlf + 3, ...Array.from({ length: Math.ceil(bytes.length / 7) }, (_, i) => (i + 1) * 7)])]
+    .map((c) => Math.min(c, bytes.length)).sort((a, b) => a - b);
+  let at = 0;
+  const body = new ReadableStream({ pull(controller) {
+    const end = cuts.shift();
+    if (end === undefined) return controller.close();
+    controller.enqueue(bytes.slice(at, end));
+    at = end;
+  } });
+  const events = [];
+  for await (const ev of readServerEvents(body)) events.push(ev);
+  return events;
+})()`;
+
 let stack: EarshotStack;
 let browser: Browser;
 let context: BrowserContext;
@@ -83,6 +106,17 @@ afterAll(async () => {
 
 /** The player's position (evaluated in the page; this file is compiled without DOM types). */
 const playerTime = (): Promise<number> => page.evaluate<number>("document.getElementById('player').currentTime");
+
+/** Whether the API serves GET /v1/jobs/:id/events (the console feature-detects it the same way). */
+async function eventsStreamExists(jobId: string): Promise<boolean> {
+  const controller = new AbortController();
+  const res = await fetch(`${stack.api.baseUrl}/v1/jobs/${jobId}/events`, {
+    headers: { authorization: `Bearer ${stack.apiKey}`, accept: 'text/event-stream' },
+    signal: controller.signal,
+  });
+  controller.abort();
+  return res.ok && (res.headers.get('content-type') ?? '').includes('text/event-stream');
+}
 
 async function transcriptOf(jobId: string): Promise<Transcript> {
   const answer = await stack.api.call(`/v1/jobs/${jobId}/result?format=json`);
@@ -135,6 +169,9 @@ describe('web console', () => {
     expect(jobId).not.toBe('');
     expect(await page.getAttribute('#job-status', 'data-status')).toBe('completed');
     transcript = await transcriptOf(jobId);
+    // Live status came from the job-events stream when the API has one, else from polling.
+    const hasEvents = await eventsStreamExists(jobId);
+    expect(await page.textContent('#status-mode')).toBe(hasEvents ? '(live events)' : '(polling)');
 
     // The timeline: one block per transcript segment, one band per emotion interval.
     expect(transcript.segments.length).toBeGreaterThan(1);
@@ -200,6 +237,15 @@ describe('web console', () => {
     expect(result.markers).toEqual(['BGM', 'Laughter']);
     expect(result.bands).toEqual(['band emo-HAPPY', 'band emo-ANGRY']);
     expect(result.seeks).toEqual([12]);
+  });
+
+  it('reads server-sent events split anywhere (the job-events reader)', async () => {
+    const events = await page.evaluate<{ event: string; data: string }[]>(SSE_READER);
+    expect(events).toEqual([
+      { event: 'status', data: '{"status":"processing","progress":0.5}' },
+      { event: 'segment', data: '{"startS":1,\n"text":"a"}' },
+      { event: 'message', data: 'plain' },
+    ]);
   });
 
   it('cancels a queued job and deletes a finished one from the job list', async () => {

@@ -184,15 +184,21 @@ export async function* readServerEvents(body) {
   let event = 'message';
   /** @type {string[]} */
   let data = [];
+  /** The last chunk ended in CR: a LF opening the next one belongs to that line end. */
+  let afterCr = false;
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      buffer += value;
+      if (value === '') continue;
+      buffer += afterCr && value.startsWith('\n') ? value.slice(1) : value;
+      afterCr = false;
       let newline;
       while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
         const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
+        const crlf = buffer.startsWith('\r\n', newline);
+        buffer = buffer.slice(newline + (crlf ? 2 : 1));
+        if (!crlf && buffer === '' && value.endsWith('\r')) afterCr = true;
         if (line === '') {
           if (data.length > 0) yield { event, data: data.join('\n') };
           event = 'message';
