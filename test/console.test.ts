@@ -6,12 +6,14 @@
  * download, the job list (cancel and delete) and the operator panel; it saves a screenshot to
  * `.cache/test-output/console.png`. Uncaught page errors and CSP violations fail it.
  */
+import { execFile } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CACHE_DIR, TAGGED_TINY_MODEL_DIR } from './setup/paths.js';
+import { CACHE_DIR, REPO_ROOT, TAGGED_TINY_MODEL_DIR } from './setup/paths.js';
 import { createEarshotStack, type EarshotStack } from './support/earshot-stack.js';
 
 const CHROMIUM = process.env.EARSHOT_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -127,6 +129,12 @@ async function transcriptOf(jobId: string): Promise<Transcript> {
 describe('web console', () => {
   let jobId = '';
   let transcript: Transcript;
+
+  it('type-checks the page scripts (JSDoc types, tsc --checkJs, nothing emitted)', async () => {
+    const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const run = promisify(execFile)(process.execPath, [tsc, '-p', join(REPO_ROOT, 'apps', 'api', 'console')], { cwd: REPO_ROOT });
+    await expect(run).resolves.toMatchObject({ stdout: '' });
+  });
 
   it('serves the page at / under a strict Content-Security-Policy, without a key', async () => {
     const res = await fetch(`${stack.api.baseUrl}/console/`);

@@ -175,7 +175,7 @@ export async function openJobEvents(id, signal) {
 
 /**
  * The events of a text/event-stream body (WHATWG server-sent events: `event:`/`data:` lines, a blank line ends one).
- * @param {ReadableStream<Uint8Array>} body
+ * @param {ReadableStream<BufferSource>} body
  * @returns {AsyncGenerator<ServerEvent>}
  */
 export async function* readServerEvents(body) {

@@ -342,9 +342,9 @@ async function refreshOperator() {
 
 /** Shows the API reference links when the server has them. */
 async function detectDocs() {
-  for (const [id, path] of [['docs-link', '/docs'], ['openapi-link', '/openapi.json']]) {
+  for (const { id, path } of [{ id: 'docs-link', path: '/docs' }, { id: 'openapi-link', path: '/openapi.json' }]) {
     const res = await fetch(path, { method: 'HEAD' }).catch(() => null);
-    byId(/** @type {string} */ (id)).hidden = !res?.ok;
+    byId(id).hidden = !res?.ok;
   }
 }
 
