@@ -44,7 +44,7 @@ export interface EarshotStackOptions {
 export interface EarshotStack {
   readonly names: RunNames;
   readonly tenant: string;
-  /** The API key of `tenant` (what a browser or another client would send). */
+  /** The API key of `tenant` (the API's only key). */
   readonly apiKey: string;
   /** The `whsec_…` secret the services sign webhooks with. */
   readonly webhookSecret: string;
