@@ -91,7 +91,12 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: scripts/setup.sh installs Debian's chromium`);
   stack = await createEarshotStack({ name: 'console', tenant: 'console' });
   await Promise.all([stack.startApi(), stack.startWorker({ EARSHOT_MODEL_DIR: TAGGED_TINY_MODEL_DIR })]);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Root in CI; a fake microphone for the recording test.
+    args: ['--no-sandbox', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+  });
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   page = await context.newPage();
   page.on('pageerror', (err) => pageProblems.push(`page error: ${err.message}`));
@@ -171,12 +176,24 @@ describe('web console', () => {
   it('uploads a file, follows the job and shows the result', async () => {
     await page.setInputFiles('#file-input', stack.audioFile(AUDIO));
     await page.selectOption('#language', 'en');
+    await page.uncheck('#itn');
+    await page.fill('#webhook', stack.hookUrl('/console'));
+    await page.selectOption('#alert-label', 'emotion:NEUTRAL');
+    await page.fill('#alert-threshold', '1');
+    await page.click('#alert-add');
     await page.click('#submit');
     await page.waitForSelector('#result-panel:not([hidden])', { timeout: JOB_TIMEOUT_MS });
     jobId = (await page.getAttribute('#result-panel', 'data-job')) ?? '';
     expect(jobId).not.toBe('');
     expect(await page.getAttribute('#job-status', 'data-status')).toBe('completed');
     transcript = await transcriptOf(jobId);
+    // The form's options reached the job, and the alert rule matched (every segment is NEUTRAL).
+    const job = (await stack.api.call(`/v1/jobs/${jobId}`)).body as {
+      options: { language: string; itn: boolean; webhook?: { url: string }; alerts: unknown[] };
+      alerts: { label: string }[];
+    };
+    expect(job.options).toMatchObject({ language: 'en', itn: false, webhook: { url: stack.hookUrl('/console') }, alerts: [{ emotion: 'NEUTRAL', minSeconds: 1 }] });
+    expect(job.alerts.map((a) => a.label)).toEqual(['NEUTRAL']);
     // Live status came from the job-events stream when the API has one, else from polling.
     const hasEvents = await eventsStreamExists(jobId);
     expect(await page.textContent('#status-mode')).toBe(hasEvents ? '(live events)' : '(polling)');
@@ -236,6 +253,27 @@ describe('web console', () => {
     await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: SCREENSHOT });
     expect((await readFile(SCREENSHOT)).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('records from the microphone and transcribes the recording', async () => {
+    // Chromium's fake capture device (a beeping tone) stands in for the microphone.
+    await page.click('#record-button');
+    await expect.poll(() => page.textContent('#record-button')).toContain('Stop');
+    await page.waitForTimeout(2500);
+    await page.click('#record-button');
+    await expect.poll(() => page.textContent('#staged')).toMatch(/^recording-.*\.webm/);
+    const before = await page.getAttribute('#result-panel', 'data-job');
+    await page.click('#submit');
+    await expect
+      .poll(async () => (await page.isVisible('#submit-error')) ? await page.textContent('#submit-error') : await page.getAttribute('#result-panel', 'data-job'), { timeout: JOB_TIMEOUT_MS })
+      .not.toBe(before);
+    expect(await page.isVisible('#submit-error'), (await page.textContent('#submit-error')) ?? '').toBe(false);
+    const jobs = (await stack.api.call('/v1/jobs?limit=5')).body as { data: { id: string; status: string; source: { filename: string | null }; audio: { durationS: number } | null; error: unknown }[] };
+    const recorded = jobs.data.find((j) => j.source.filename?.startsWith('recording-'));
+    expect(recorded, JSON.stringify(jobs.data)).toBeDefined();
+    expect(recorded?.status, JSON.stringify(recorded?.error)).toBe('completed');
+    expect(recorded?.audio?.durationS).toBeGreaterThan(1.5);
+    await page.waitForSelector(`#result-panel[data-job="${recorded?.id}"]`);
   });
 
   it('draws event markers and seeks from them (timeline module, crafted transcript)', async () => {
