@@ -18,10 +18,11 @@ export const EngineConfigSchema = z.object({
   /** intra-op threads for the model; 0 = onnxruntime's choice (all cores). @defaultValue 0 */
   threads: z.coerce.number().int().min(0).max(256).default(0),
   /**
-   * Let the model's intra-op threads busy-wait between ops (onnxruntime's default); false gives
-   * that CPU back to decoding, VAD and features. @defaultValue true
+   * Let the model's intra-op threads busy-wait between ops (onnxruntime's default). Off by
+   * default: measured on a busy 2-core worker, spinning took 40 % more CPU per audio second
+   * and ran slower (README, "Cold start and session options"). @defaultValue false
    */
-  intraOpSpinning: flag.default(true),
+  intraOpSpinning: flag.default(false),
   /** @defaultValue 'cpu' */
   provider: z.enum(['cpu', 'cuda']).default('cpu'),
   /** @defaultValue 0 */

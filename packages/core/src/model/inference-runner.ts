@@ -61,8 +61,8 @@ export interface RuntimeOptions {
   /** CUDA device for provider 'cuda'. @defaultValue 0 */
   deviceId: number;
   /**
-   * Let onnxruntime's intra-op threads busy-wait between ops (its default). Off gives the CPU back
-   * to the front end between ops. @defaultValue true
+   * Let onnxruntime's intra-op threads busy-wait between ops (onnxruntime's own default). Off
+   * gives the CPU back to the front end between ops. @defaultValue false
    */
   intraOpSpinning?: boolean;
   /**

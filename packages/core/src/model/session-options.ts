@@ -24,8 +24,9 @@ function executionProviders(runtime: RuntimeOptions): ort.InferenceSession.Execu
 
 /**
  * Spinning: onnxruntime's intra-op threads busy-wait for the next op between ops by default,
- * which on a worker also running decode, VAD and features takes CPU from them.
+ * which on a worker also running decode, VAD and features takes CPU from them; off unless asked
+ * for (bench/session-options.ts: 40 % more CPU per audio second with it on a busy 2-core host).
  */
 function cpuTuning(runtime: RuntimeOptions): Pick<ort.InferenceSession.SessionOptions, 'extra'> {
-  return { extra: { session: { intra_op: { allow_spinning: runtime.intraOpSpinning === false ? '0' : '1' } } } };
+  return { extra: { session: { intra_op: { allow_spinning: runtime.intraOpSpinning === true ? '1' : '0' } } } };
 }
