@@ -4,7 +4,7 @@
  * copies the logits out and decodes them in JavaScript. Ids, frames and tags must be equal,
  * with and without banned ids; the query log-probabilities equal to float precision.
  */
-import { copyFile, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -185,6 +185,12 @@ describe('the model cache', () => {
       const again = await SenseVoiceSession.create(modelPath, runtime, { queryTagIds: tagIds });
       await again.close();
       expect(again.origin).toBe('optimized-written');
+      // A damaged copy (truncated by a full disk, say) is dropped and written again.
+      await writeFile(join(cacheDir, optimizedEntry, 'model.onnx'), 'not a model');
+      const repaired = await SenseVoiceSession.create(modelPath, runtime, { queryTagIds: tagIds });
+      await repaired.close();
+      expect(repaired.origin).toBe('optimized-written');
+      expect((await stat(join(cacheDir, optimizedEntry, 'model.onnx'))).size).toBeGreaterThan(1000);
       const plain = await SenseVoiceSession.create(modelPath, { ...runtime, optimizedModelCache: false }, { queryTagIds: tagIds });
       await plain.close();
       expect(plain.origin).toBe('edited-file');

@@ -144,6 +144,11 @@ export class ModelCache {
     return { removed, keptBytes };
   }
 
+  /** Removes entry `name` (one that failed to load); false when it was not there. */
+  discard(name: string): Promise<boolean> {
+    return this.remove(name);
+  }
+
   /** Renames `name` away (atomic: a reader sees it whole or not at all), then deletes it. */
   private async remove(name: string): Promise<boolean> {
     const doomed = join(this.dir, `${TMP_PREFIX}${randomUUID()}`);

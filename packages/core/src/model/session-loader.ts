@@ -72,7 +72,8 @@ export async function createOrtSession(request: SessionRequest): Promise<{ sessi
         evictLater();
         return { session, origin: 'optimized-cache' };
       } catch {
-        // Evicted between find and open, or damaged: made again below from the edited model.
+        // Evicted between find and open, or damaged: dropped and made again from the edited model.
+        await cache.discard(optName);
       }
     }
   }
@@ -86,9 +87,9 @@ export async function createOrtSession(request: SessionRequest): Promise<{ sessi
       await cache.publish(optName, source, async (tmp) => {
         made = await ort.InferenceSession.create(edited, { ...sessionOptions, ...optimizedWriteOptions(tmp, sessionOptions) });
       });
-    } catch (err) {
-      // Without a session, onnxruntime refused the edited model itself: loading it plainly would too.
-      if (!made) throw err;
+    } catch {
+      // The copy could not be written (disk full, ...): with a session, use it; without one, load
+      // the edited model plainly below (which reports onnxruntime's error if the model is bad).
     }
     if (made) {
       evictLater();
