@@ -87,7 +87,33 @@ export class SenseVoiceSession implements InferenceRunner {
         `${basename(modelPath)} has ${session.inputNames.length} inputs / ${session.outputNames.length} outputs; a SenseVoice model has 4 inputs (x, x_length, language, text_norm) and logits first`,
       );
     }
-    return new SenseVoiceSession(session, metadata, options.provider, basename(modelPath), queryTagIds, inGraph);
+    const runner = new SenseVoiceSession(session, metadata, options.provider, basename(modelPath), queryTagIds, inGraph);
+    if (options.provider === 'webgpu') await runner.warmUp();
+    return runner;
+  }
+
+  /**
+   * One run of a one-frame input, at load time. WebGPU compiles its shaders on first use and
+   * finds out only then that an op cannot run on the adapter: a float16 model on an adapter
+   * without `shader-f16` (SwiftShader has none) loads, then fails every batch. So the worker
+   * pays the first compilation before it reports ready, and such a model is refused at start.
+   */
+  private async warmUp(): Promise<void> {
+    const m = this.metadata;
+    try {
+      await this.decodeBatch([{ features: new Float32Array(FEATURE_DIM), frames: 1, languageId: m.languageIds.auto, textNormId: m.withoutItn }]);
+    } catch (err) {
+      await this.session.release();
+      const cause = err instanceof AppError && err.cause instanceof Error ? err.cause : err;
+      if (/requires f16 but the device does not support it/i.test((cause as Error).message)) {
+        throw new AppError(
+          'PROVIDER_UNAVAILABLE',
+          `${this.file} computes in float16 and this WebGPU adapter has no shader-f16 feature (SwiftShader has none): use the fp32 model.onnx here`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
   }
 
   /** Pads items into `[N, Tmax, 560]` (zeros after CMVN), runs the model, greedy-decodes each item. */
