@@ -7,7 +7,7 @@
  * shader compilation of several seconds, so one session is shared by every case.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -95,6 +95,24 @@ describe('webgpu provider without an adapter', () => {
     const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { code: string; message: string };
     expect(result.code).toBe('PROVIDER_UNAVAILABLE');
     expect(result.message).toContain('VK_ICD_FILENAMES');
+  });
+});
+
+describe('cuda provider on an install without its binaries', () => {
+  it('fails with PROVIDER_UNAVAILABLE, naming ONNXRUNTIME_NODE_INSTALL', async () => {
+    const ortBin = join(REPO_ROOT, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', process.platform, process.arch);
+    const cudaInstalled = existsSync(join(ortBin, 'libonnxruntime_providers_cuda.so'));
+    const err = await SenseVoiceSession.create(join(TAGGED_TINY_MODEL_DIR, 'model.onnx'), { ...GPU_RUNTIME, provider: 'cuda' }).then(
+      async (s) => {
+        await s.close();
+        return null;
+      },
+      (e: unknown) => e,
+    );
+    if (cudaInstalled) return; // a CUDA host: loading (or a driver error) is not what this case is about
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('PROVIDER_UNAVAILABLE');
+    expect((err as AppError).message).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12');
   });
 });
 
