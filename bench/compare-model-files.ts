@@ -63,15 +63,32 @@ console.log(`items: ${items!.map((i) => i.frames).join(', ')} LFR frames; refere
 for (const r of others) {
   let equal = 0;
   let total = 0;
+  let edits = 0;
+  let refTokens = 0;
   let maxDelta = 0;
   r.decodes.forEach((d, i) => {
     const a = ref.decodes[i]!;
     total += Math.max(a.ids.length, d.ids.length);
     for (let j = 0; j < Math.min(a.ids.length, d.ids.length); j++) if (a.ids[j] === d.ids[j]) equal++;
+    edits += editDistance(a.ids, d.ids);
+    refTokens += a.ids.length;
     d.queryLogProbs?.forEach((v, j) => (maxDelta = Math.max(maxDelta, Math.abs(v - a.queryLogProbs![j]!))));
   });
   const same = JSON.stringify(r.decodes.map((d) => d.ids)) === JSON.stringify(ref.decodes.map((d) => d.ids));
   console.log(
-    `${r.label}: ids ${same ? 'identical' : 'DIFFER'} (${equal}/${total} tokens equal in place), max |Δ tag log-prob| ${maxDelta.toExponential(2)}, batch ${r.batchMs.toFixed(0)} ms`,
+    `${r.label}: ids ${same ? 'identical' : 'DIFFER'} (${equal}/${total} tokens equal in place, token edit distance ${edits}/${refTokens} = ${((100 * edits) / refTokens).toFixed(2)}%), max |Δ tag log-prob| ${maxDelta.toExponential(2)}, batch ${r.batchMs.toFixed(0)} ms`,
   );
+}
+
+/** Levenshtein distance between two id sequences (substitutions, insertions, deletions). */
+function editDistance(a: readonly number[], b: readonly number[]): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
 }
