@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXECUTION_PROVIDERS } from '../model/inference-runner.js';
 import { parseEnv, type EnvSource } from './env.js';
 
 /** A boolean from the environment ('true'/'false', '1'/'0' ...) or from overrides (already a boolean). */
@@ -10,8 +11,8 @@ export const EngineConfigSchema = z.object({
   modelDir: z.string().optional(),
   /**
    * Which ONNX file in modelDir: 'auto' picks model.int8.onnx on CPU when present
-   * (faster there) and model.onnx on CUDA (onnxruntime has no CUDA int8 kernels,
-   * so int8 on a GPU is slower than fp32).
+   * (faster there) and model.onnx, else model.fp16.onnx, on GPU providers (cuda, webgpu:
+   * onnxruntime has no GPU int8 kernels, so int8 on a GPU is slower than fp32).
    * @defaultValue 'auto'
    */
   modelFile: z.string().default('auto'),
@@ -23,8 +24,10 @@ export const EngineConfigSchema = z.object({
    * and ran slower (README, "Cold start and session options"). @defaultValue false
    */
   intraOpSpinning: flag.default(false),
-  /** @defaultValue 'cpu' */
-  provider: z.enum(['cpu', 'cuda']).default('cpu'),
+  /** Execution provider: cpu, cuda or webgpu. @defaultValue 'cpu' */
+  provider: z.enum(EXECUTION_PROVIDERS).default('cpu'),
+  /** Load an int8 model on a GPU provider (refused otherwise: no GPU int8 kernels). @defaultValue false */
+  forceInt8OnGpu: flag.default(false),
   /** @defaultValue 0 */
   cudaDeviceId: z.coerce.number().int().min(0).default(0),
   /**
@@ -56,6 +59,7 @@ export const ENGINE_ENV = {
   threads: 'EARSHOT_THREADS',
   intraOpSpinning: 'EARSHOT_INTRA_OP_SPINNING',
   provider: 'EARSHOT_PROVIDER',
+  forceInt8OnGpu: 'EARSHOT_FORCE_INT8_ON_GPU',
   cudaDeviceId: 'EARSHOT_CUDA_DEVICE',
   modelCacheDir: 'EARSHOT_MODEL_CACHE_DIR',
   modelCacheMaxMb: 'EARSHOT_MODEL_CACHE_MAX_MB',

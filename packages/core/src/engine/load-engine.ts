@@ -80,6 +80,7 @@ export function runtimeOptionsOf(config: EngineConfig): RuntimeOptions {
     threads: config.threads,
     provider: config.provider,
     deviceId: config.cudaDeviceId,
+    forceInt8OnGpu: config.forceInt8OnGpu,
     intraOpSpinning: config.intraOpSpinning,
     modelCache: cacheDir === 'none' ? null : { dir: cacheDir, maxBytes: config.modelCacheMaxMb * 1024 ** 2 },
     optimizedModelCache: config.optimizedModelCache,

@@ -18,8 +18,22 @@ export function sessionOptionsFor(runtime: RuntimeOptions): ort.InferenceSession
   };
 }
 
-function executionProviders(runtime: RuntimeOptions): ort.InferenceSession.ExecutionProviderConfig[] {
-  return runtime.provider === 'cuda' ? [{ name: 'cuda', deviceId: runtime.deviceId }, 'cpu'] : ['cpu'];
+/**
+ * The session's providers, GPU first with the CPU as fallback for the nodes a GPU provider does not
+ * implement (shape arithmetic, the int64 bits of the front end). Outputs stay at onnxruntime's
+ * default location, CPU memory: with the decode graph they are ids and a few hundred floats, read
+ * at once, so keeping them on the GPU ('gpu-buffer') would only add a download call per output.
+ * Weights are uploaded once, when the session is created; a run uploads only its features.
+ */
+function executionProviders(options: RuntimeOptions): ort.InferenceSession.ExecutionProviderConfig[] {
+  switch (options.provider) {
+    case 'cuda':
+      return [{ name: 'cuda', deviceId: options.deviceId }, 'cpu'];
+    case 'webgpu':
+      return ['webgpu', 'cpu'];
+    case 'cpu':
+      return ['cpu'];
+  }
 }
 
 /**
