@@ -76,7 +76,7 @@ describe('ModelCache', () => {
     expect(await listing(c)).toEqual(['kept', 'recent']);
   });
 
-  it('removes entries whose model changed or is gone, abandoned private directories and files of older versions', async () => {
+  it('removes entries whose model changed or is gone and abandoned private directories; files of the older layout only for room', async () => {
     const c = cacheIn(1e9);
     const other = join(root, 'other.onnx');
     await writeFile(other, 'other model');
@@ -93,9 +93,11 @@ describe('ModelCache', () => {
     await mkdir(join(c.dir, '.tmp-live-writer')); // another process writing right now
     const report = await c.evict();
     expect(report.removed.map((r) => `${r.name}:${r.why}`).sort()).toEqual(
-      ['.tmp-dead-writer:partial', 'changed:stale', 'model.0123456789abcdef.onnx:stale', 'of-other:stale'].sort(),
+      ['.tmp-dead-writer:partial', 'changed:stale', 'of-other:stale'].sort(),
     );
-    expect(await listing(c)).toEqual(['.tmp-live-writer', 'current']);
+    expect(await listing(c)).toEqual(['.tmp-live-writer', 'current', 'model.0123456789abcdef.onnx']);
+    const tight = new ModelCache({ dir: c.dir, maxBytes: 0, graceMs: 0 });
+    expect((await tight.evict(['current'])).removed.map((r) => `${r.name}:${r.why}`)).toEqual(['model.0123456789abcdef.onnx:size']);
   });
 
   it('treats a missing cache directory as empty', async () => {

@@ -104,9 +104,9 @@ export class ModelCache {
   }
 
   /**
-   * Removes stale entries (their source model changed or is gone), private directories of
-   * writers that died, anything else in the directory that is not an entry (files of older
-   * versions), then the least recently used entries until the rest fit in `maxBytes`.
+   * Removes stale entries (their source model changed or is gone) and private directories of
+   * writers that died, then the least recently used entries (and files of the older single-file
+   * layout, by modification time) until the rest fit in `maxBytes`.
    * Entries in `keep` and entries used within the grace period are never removed.
    */
   async evict(keep: readonly string[] = []): Promise<EvictionReport> {
@@ -124,7 +124,9 @@ export class ModelCache {
         continue;
       }
       const recent = keep.includes(name) || now - info.mtimeMs < this.graceMs;
-      if (!info.isDirectory() || !(await sourceIsCurrent(path))) {
+      // A plain file is the single-file layout of an older version, which a process of that
+      // version may still load: it only goes when the size bound needs its room.
+      if (info.isDirectory() && !(await sourceIsCurrent(path))) {
         if (!recent && (await this.remove(name))) removed.push({ name, bytes, why: 'stale' });
         else live.push({ name, bytes, usedMs: info.mtimeMs });
         continue;
