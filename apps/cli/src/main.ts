@@ -8,6 +8,7 @@ import { processEnv } from '@earshot/core/config/env';
 import { isAppError } from '@earshot/core/errors/app-error';
 import { runTranscribe, type TranscribeCliOptions } from './transcribe-command.js';
 import { runDownload, type DownloadCliOptions } from './download-command.js';
+import { TRANSCRIPT_FORMATS } from '@earshot/core/results/formats/format-transcript';
 
 const program = new Command()
   .name('earshot')
@@ -26,7 +27,7 @@ program
   .option('--max-segment-s <s>', 'longest VAD segment', parseFloat, 30)
   .option('--vad-threshold <p>', 'speech probability threshold', parseFloat, 0.5)
   .option('--ban-emotion-unknown', 'never output EMO_UNKNOWN (FunASR ban_emo_unk)', false)
-  .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'rich', 'txt', 'srt', 'vtt']).default('rich'))
+  .addOption(new Option('-f, --format <format>', 'output format').choices(TRANSCRIPT_FORMATS).default('rich'))
   .option('--tags', 'with --format srt|vtt|txt: prefix cues with language/emotion/event tags', false)
   .option('-m, --model <dir>', 'model directory (model.onnx / model.int8.onnx + tokens.txt); default $EARSHOT_MODEL_DIR or ./models/sensevoice')
   .option('--model-file <name>', "ONNX file in the model directory ('auto': int8 on CPU, fp32 on CUDA)")
