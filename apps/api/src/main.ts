@@ -76,12 +76,14 @@ async function main(): Promise<void> {
   const logger = pino({ level: http.logLevel, base: { app: 'earshot-api', pid: process.pid } });
   const releasers = createReleaseStack(logger);
   let draining = false;
+  const closing = new AbortController();
   handleShutdownSignals({
     logger,
     timeoutMs: http.shutdownTimeoutMs,
     secondSignalExitCode: 1,
     shutdown: async () => {
       draining = true;
+      closing.abort();
       const ok = await releasers.release();
       logger.info('stopped');
       return ok;
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
       config: { service, http, apiKeys, autoscale: loadAutoscaleConfig(env) },
       logger,
       isDraining: () => draining,
+      closing: closing.signal,
       measureAudio: createAudioMeasurer({ store, ffmpegPath: ffmpegPath === 'none' ? null : ffmpegPath, logger }),
     });
     const sweepMs = http.submissionSweepS * 1000;

@@ -18,6 +18,7 @@
  */
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { TranscriptSegment } from '../results/transcript.js';
 import { JobErrorSchema, JOB_PHASES, JOB_STATUSES, type JobRecord } from './job-record.js';
 
 /** Entries kept per job stream (approximate trim): room for a long file's segments and progress. */
@@ -70,6 +71,11 @@ export type JobSegmentEvent = z.infer<typeof JobSegmentEventSchema>;
 
 export function statusEventOf(record: JobRecord): JobStatusEvent {
   return { type: 'status', status: record.status, phase: record.phase, progress: record.progress, attempts: record.attempts, error: record.error };
+}
+
+export function segmentEventOf(segment: TranscriptSegment, chunk?: number): JobSegmentEvent {
+  const { index, startS, endS, text, richText, language, emotion, event } = segment;
+  return { type: 'segment', index, ...(chunk === undefined ? {} : { chunk }), startS, endS, text, richText, language, emotion, event };
 }
 
 /**
