@@ -74,6 +74,14 @@ const paths: ZodOpenApiPathsObject = {
   '/metrics': { get: { tags: ['Operations'], summary: 'Prometheus metrics of the API and the worker fleet', responses: { '200': { description: 'Prometheus text format' } } } },
   '/openapi.json': { get: { tags: ['Operations'], summary: 'This description', responses: { '200': { description: 'OpenAPI 3.1 document' } } } },
   '/docs': { get: { tags: ['Operations'], summary: 'Human-readable API reference (renders /openapi.json)', responses: { '200': { description: 'HTML page' } } } },
+  '/docs/assets/{file}': {
+    get: {
+      tags: ['Operations'],
+      summary: "The reference page's script and stylesheet (Swagger UI, served locally)",
+      requestParams: { path: z.object({ file: z.enum(['swagger-ui-bundle.js', 'swagger-ui.css']) }) },
+      responses: { '200': { description: 'The asset' }, '404': problem('Not an asset of the page') },
+    },
+  },
   '/v1/jobs': {
     post: authed({
       tags: ['Jobs'],
