@@ -36,6 +36,7 @@ import { closeRedis } from '@earshot/core/runtime/close-redis';
 import { createReleaseStack } from '@earshot/core/runtime/release-stack';
 import { runMain } from '@earshot/core/runtime/run-main';
 import { handleShutdownSignals } from '@earshot/core/runtime/shutdown-signals';
+import { setMaxListeners } from 'node:events';
 
 async function resolveApiKeys(http: HttpConfig, service: ServiceConfig, logger: Logger): Promise<ApiKey[]> {
   if (http.apiKeys && http.apiKeys.length > 0) return http.apiKeys;
@@ -77,6 +78,8 @@ async function main(): Promise<void> {
   const releasers = createReleaseStack(logger);
   let draining = false;
   const closing = new AbortController();
+  // Every open event stream and synchronous wait listens to it: no listener limit.
+  setMaxListeners(0, closing.signal);
   handleShutdownSignals({
     logger,
     timeoutMs: http.shutdownTimeoutMs,
