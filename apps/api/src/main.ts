@@ -12,6 +12,7 @@
  * requests in flight, then the webhook worker, the queue, the store and Redis are released (in
  * reverse order of creation). A second signal, or EARSHOT_SHUTDOWN_TIMEOUT_MS passing, exits at once.
  */
+import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
@@ -36,7 +37,6 @@ import { closeRedis } from '@earshot/core/runtime/close-redis';
 import { createReleaseStack } from '@earshot/core/runtime/release-stack';
 import { runMain } from '@earshot/core/runtime/run-main';
 import { handleShutdownSignals } from '@earshot/core/runtime/shutdown-signals';
-import { setMaxListeners } from 'node:events';
 
 async function resolveApiKeys(http: HttpConfig, service: ServiceConfig, logger: Logger): Promise<ApiKey[]> {
   if (http.apiKeys && http.apiKeys.length > 0) return http.apiKeys;
