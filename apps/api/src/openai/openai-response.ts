@@ -4,9 +4,10 @@
  * Earshot's fields: per segment `emotion`, `event`, `language`, `rich_text`; on the top level
  * `emotion_timeline` and `event_timeline` (`{ start, end, label }`); and for a synthetic model
  * `synthetic: true` with its `notice`. Extra fields keep the official SDKs working (they do not
- * check shapes). Segments carry their vocabulary ids as `tokens` and `seek: 0`; OpenAI's decoder
- * statistics (avg_logprob, compression_ratio, no_speech_prob, temperature) are not computed by a
- * CTC model and are left out rather than made up. `language` is SenseVoice's code (`en`, `zh`, …).
+ * check shapes). Segments carry their vocabulary ids as `tokens`, `seek: 0`, the tags' confidences,
+ * and `no_speech_prob` when the model gave query-frame scores (the language frame's `nospeech`
+ * probability); OpenAI's other decoder statistics (avg_logprob, compression_ratio, temperature) do
+ * not exist for a CTC model and are left out rather than made up. `language` is SenseVoice's code.
  */
 import type { TimelineInterval, Transcript } from '@earshot/core/results/transcript';
 import { wordsOf } from '@earshot/core/results/words';
@@ -22,6 +23,10 @@ export interface OpenAiSegment {
   emotion: string | null;
   event: string | null;
   rich_text: string;
+  language_confidence: number | null;
+  emotion_confidence: number | null;
+  event_confidence: number | null;
+  no_speech_prob?: number;
 }
 
 export interface OpenAiWord {
@@ -66,6 +71,10 @@ export function toOpenAiVerboseJson(transcript: Transcript, granularities: reado
     emotion: s.emotion,
     event: s.event,
     rich_text: s.richText,
+    language_confidence: s.languageConfidence,
+    emotion_confidence: s.emotionConfidence,
+    event_confidence: s.eventConfidence,
+    ...(s.languageProbs?.nospeech === undefined ? {} : { no_speech_prob: s.languageProbs.nospeech }),
   }));
   const words: OpenAiWord[] = wordsOf(transcript.segments).map((w) => ({ word: w.word, start: w.startS, end: w.endS }));
   return {

@@ -14,6 +14,13 @@ const segmentOf = (text: string, index: number): TranscriptSegment => ({
   rawText: text,
   richText: text,
   tokens: [],
+  languageProbs: null,
+  emotionProbs: null,
+  eventProbs: null,
+  languageConfidence: null,
+  emotionConfidence: null,
+  eventConfidence: null,
+  noSpeech: false,
 });
 
 describe('SegmentsInOrder', () => {

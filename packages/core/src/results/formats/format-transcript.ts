@@ -4,6 +4,7 @@
  * API serves and names downloads with them, the CLI writes them and the OpenAI-compatible route
  * answers `text`/`srt`/`vtt` through them: adding a format is one entry in RESULT_FORMATS.
  */
+import { textSegments } from '../build-transcript.js';
 import type { Transcript } from '../transcript.js';
 import type { CueOptions } from './cues.js';
 import { toSrt } from './srt.js';
@@ -18,6 +19,11 @@ export interface ResultFormat {
   contentType: string;
   /** File extension without the dot ("rich.txt" so it does not clash with plain txt). */
   extension: string;
+  /**
+   * `all`: every segment (JSON: segments flagged noSpeech included); `text`: the segments text
+   * outputs show (textSegments: without the noSpeech ones under dropNoSpeech).
+   */
+  segments: 'all' | 'text';
   render(transcript: Transcript, options: CueOptions): string;
   /**
    * The rendering of a synthetic model's output, labelled as such where the format can carry a
@@ -36,15 +42,17 @@ export const RESULT_FORMATS = defineFormats({
   json: {
     contentType: 'application/json; charset=utf-8',
     extension: 'json',
+    segments: 'all',
     render: (t) => `${JSON.stringify(t, null, 2)}\n`,
     labelSynthetic: unlabelled,
   },
-  rich: { contentType: 'text/plain; charset=utf-8', extension: 'rich.txt', render: (t) => toRichText(t), labelSynthetic: firstLine },
-  txt: { contentType: 'text/plain; charset=utf-8', extension: 'txt', render: (t) => toText(t), labelSynthetic: firstLine },
-  srt: { contentType: 'application/x-subrip; charset=utf-8', extension: 'srt', render: toSrt, labelSynthetic: unlabelled },
+  rich: { contentType: 'text/plain; charset=utf-8', extension: 'rich.txt', segments: 'text', render: (t) => toRichText(t), labelSynthetic: firstLine },
+  txt: { contentType: 'text/plain; charset=utf-8', extension: 'txt', segments: 'text', render: (t) => toText(t), labelSynthetic: firstLine },
+  srt: { contentType: 'application/x-subrip; charset=utf-8', extension: 'srt', segments: 'text', render: toSrt, labelSynthetic: unlabelled },
   vtt: {
     contentType: 'text/vtt; charset=utf-8',
     extension: 'vtt',
+    segments: 'text',
     render: toVtt,
     labelSynthetic: (body) => body.replace(/^WEBVTT\n/, `WEBVTT\n\nNOTE ${SYNTHETIC_LABEL}\n`),
   },
@@ -72,7 +80,8 @@ export const FORMAT_FILES: Record<TranscriptFormat, { contentType: string; exten
  */
 export function formatTranscript(transcript: Transcript, format: TranscriptFormat, options: CueOptions = {}): FormattedTranscript {
   const spec: ResultFormat = RESULT_FORMATS[format];
-  const body = spec.render(transcript, options);
+  const shown = spec.segments === 'all' ? transcript : { ...transcript, segments: textSegments(transcript) };
+  const body = spec.render(shown, options);
   return {
     body: transcript.model.synthetic ? spec.labelSynthetic(body) : body,
     contentType: spec.contentType,
