@@ -20,6 +20,7 @@ import OpenAI from 'openai';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@earshot/api/app';
+import { EVENTS_CONNECTION_NAME } from '@earshot/api/events/follow-job-events';
 import { loadHttpConfig } from '@earshot/core/config/http-config';
 import { loadServiceConfig } from '@earshot/core/config/service-config';
 import { JobStore } from '@earshot/core/jobs/job-store';
@@ -32,6 +33,7 @@ import { createRedisWebhookAttemptsStore } from '@earshot/core/webhooks/attempts
 import { TAGGED_TINY_MODEL_DIR } from './setup/paths.js';
 import { createEarshotStack, type EarshotStack } from './support/earshot-stack.js';
 import { deleteKeys } from './support/redis-keys.js';
+import { waitFor } from './support/wait-for.js';
 import { SHARED_REDIS_URL } from './support/run-isolation.js';
 
 const OTHER_KEY = `openai-other-${randomBytes(8).toString('hex')}`;
@@ -351,6 +353,23 @@ describe('in-process API (no worker)', () => {
     }
     expect(text).toContain('"status":"queued"');
     expect(text.trimEnd().split('\n\n').at(-1)).toContain('"status":"canceled"');
+  });
+
+  it('closes the Redis connection of an event stream when its client goes away', async () => {
+    const followers = async (): Promise<number> =>
+      String(await redis.client('LIST')).split('\n').filter((line: string) => line.includes(`name=${EVENTS_CONNECTION_NAME} `)).length;
+    const before = await followers();
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from('RIFF')]), 'a.wav');
+    const created = (await (await fetch(`${url}/v1/jobs`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form })).json()) as { id: string };
+    const clients = Array.from({ length: 3 }, () => new AbortController());
+    const readers = await Promise.all(
+      clients.map(async (c) => (await fetch(`${url}/v1/jobs/${created.id}/events`, { headers: { authorization: `Bearer ${key}` }, signal: c.signal })).body!.getReader()),
+    );
+    await Promise.all(readers.map((r) => r.read()));
+    await waitFor('three follower connections', async () => (await followers()) === before + 3, { timeoutMs: 5000 });
+    for (const c of clients) c.abort();
+    await waitFor('the follower connections closed', async () => (await followers()) === before, { timeoutMs: 5000 });
   });
 
   it('describes every route the app registers in /openapi.json, and nothing else', async () => {

@@ -18,6 +18,9 @@ import { FINISHED_STATUSES } from '@earshot/core/jobs/job-record';
 import { statusEventOf, type JobEvent, type JobEventEntry, type JobEventLog } from '@earshot/core/jobs/job-events';
 import type { JobStore } from '@earshot/core/jobs/job-store';
 
+/** The name the followers' connections carry in Redis' CLIENT LIST. */
+export const EVENTS_CONNECTION_NAME = 'earshot-job-events';
+
 export type Followed = { kind: 'event'; id: string | null; event: JobEvent } | { kind: 'idle' };
 
 export interface FollowOptions {
@@ -38,7 +41,13 @@ export function isFinalEvent(event: JobEvent): boolean {
 }
 
 export async function* followJobEvents(o: FollowOptions): AsyncGenerator<Followed> {
-  const conn = o.redis.duplicate({ commandTimeout: undefined, enableOfflineQueue: true, maxRetriesPerRequest: 1, lazyConnect: false });
+  const conn = o.redis.duplicate({
+    connectionName: EVENTS_CONNECTION_NAME,
+    commandTimeout: undefined,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+    lazyConnect: false,
+  });
   conn.on('error', () => undefined); // reported by the failing read
   const stop = (): void => conn.disconnect();
   o.signal.addEventListener('abort', stop, { once: true });
