@@ -12,6 +12,7 @@ import { createApiMetrics } from './middleware/metrics.js';
 import { notFoundHandler, problemHandler } from './middleware/problem.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { requireRedis } from './middleware/require-redis.js';
+import { createConsoleRouter } from './routes/console.js';
 import { createHealthRouter } from './routes/health.js';
 import { createJobEventsRouter } from './routes/job-events.js';
 import { createJobsRouter } from './routes/jobs.js';
@@ -43,6 +44,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(metrics.httpTimer);
   app.use(requestLogger(deps.logger));
 
+  // The web console (static files, no key needed to load it; its API calls carry the key).
+  app.use(createConsoleRouter());
   app.use(createHealthRouter({ redis: deps.redis, store: deps.store, registry: metrics.registry, ...(deps.isDraining ? { isDraining: deps.isDraining } : {}) }));
   app.use(createOpenApiRouter());
   // Authorized by the upload's own token (like a presigned URL) or an API key: before the key check.

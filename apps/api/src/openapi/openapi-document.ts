@@ -82,6 +82,14 @@ const paths: ZodOpenApiPathsObject = {
       responses: { '200': { description: 'The asset' }, '404': problem('Not an asset of the page') },
     },
   },
+  '/': { get: { tags: ['Console'], summary: 'Redirects to the web console', responses: { '302': { description: 'Location: /console/' } } } },
+  '/console/labels.json': {
+    get: {
+      tags: ['Console'],
+      summary: 'The emotion and event labels alert rules take, with the emoji rich text shows for each (the console at /console/ is static files)',
+      responses: { '200': { description: '{ emotions, events }' } },
+    },
+  },
   '/v1/jobs': {
     post: authed({
       tags: ['Jobs'],
