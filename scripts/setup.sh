@@ -2,7 +2,8 @@
 # Installs everything Earshot needs on a fresh Debian machine (idempotent):
 # Debian packages (ffmpeg for non-WAV audio; espeak-ng + sox for test speech;
 # Ceph radosgw as the test S3 server; redis; docker-compose to validate the
-# compose file; chromium and a CJK font for the console's browser test and its screenshot),
+# compose file; chromium and a CJK font for the console's browser test and its screenshot;
+# chromium's SwiftShader Vulkan driver also runs the WebGPU provider's tests without a GPU),
 # npm packages (npm ci), the TypeScript build, and a running Redis.
 #   bash scripts/setup.sh            # everything
 #   bash scripts/setup.sh --no-apt   # skip Debian packages
