@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
+import { chromium } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '@earshot/api/app';
@@ -401,5 +402,26 @@ describe('in-process API (no worker)', () => {
     expect(script.status).toBe(200);
     expect((await script.text()).length).toBeGreaterThan(100_000);
     expect((await fetch(`${url}/docs/assets/package.json`)).status).toBe(404);
+  });
+
+  it('the reference page renders every operation in a real browser', async () => {
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const operations = Object.values(doc.paths).reduce((n, item) => n + Object.keys(item).length, 0);
+    const browser = await chromium.launch({ executablePath: process.env.EARSHOT_TEST_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      await page.goto(`${url}/docs`);
+      await page.waitForSelector('.opblock', { timeout: 30_000 });
+      expect(await page.locator('.opblock').count()).toBe(operations);
+      expect(await page.locator('.title').first().textContent()).toContain('Earshot API');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
