@@ -1,0 +1,126 @@
+/**
+ * Silero VAD benchmark (not a test): the serial detector (one window per ONNX call) against the
+ * batched one in its worker thread, on the test corpus concatenated to ≥ 10 minutes.
+ *
+ *   npm run bench:vad -- [--mode throughput|warmup] [--runs 5] [--minutes 10]
+ *                        [--max-batch 64] [--min-region-s 30] [--warmup-s 2]
+ *
+ * throughput: audio seconds per CPU second (process.cpuUsage: every thread of the process, so
+ *   the VAD thread is counted) and per wall second, serial and batched alternating run by run;
+ *   medians. Both use one intra-op thread.
+ * warmup: for each warm-up length, the batched probabilities against the serial run's (max and
+ *   mean |Δp| over the kept frames after region starts, frames with |Δp| > 0.01) and the speech
+ *   segments against the serial ones (count, largest boundary shift), with short regions
+ *   (--min-region-s 10 unless given) so there are many region starts.
+ */
+import { parseArgs } from 'node:util';
+import { memorySampleSource } from '@earshot/core/audio/sample-source';
+import { segmentsFromProbabilities } from '@earshot/core/vad/detect-speech';
+import type { SpeechSegment } from '@earshot/core/vad/segmenter';
+import { SileroVad } from '@earshot/core/vad/silero-vad';
+import { ensureTestAudio, longCorpusSamples, readWav16kMono } from '@earshot/core/vad/test-audio-fixtures';
+import { ThreadedSileroDetector } from '@earshot/core/vad/threaded-silero-detector';
+import { VadOptionsSchema } from '@earshot/core/vad/vad-options';
+
+const { values } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'throughput' },
+    runs: { type: 'string', default: '5' },
+    minutes: { type: 'string', default: '10' },
+    'max-batch': { type: 'string' },
+    'min-region-s': { type: 'string' },
+    'warmup-s': { type: 'string' },
+  },
+});
+const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+
+ensureTestAudio();
+const long = longCorpusSamples(Number(values.minutes) * 60);
+const longS = long.length / 16_000;
+const options = VadOptionsSchema.parse({});
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function measure(run: () => Promise<unknown>): Promise<{ cpuS: number; wallS: number }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await run();
+  const cpu = process.cpuUsage(cpu0);
+  return { cpuS: (cpu.user + cpu.system) / 1e6, wallS: (performance.now() - t0) / 1000 };
+}
+
+function compareSegments(a: SpeechSegment[], b: SpeechSegment[]): string {
+  if (a.length !== b.length) return `count ${a.length} vs ${b.length}`;
+  let worst = 0;
+  a.forEach((s, i) => (worst = Math.max(worst, Math.abs(s.startS - b[i]!.startS), Math.abs(s.endS - b[i]!.endS))));
+  return `${a.length} segments, max shift ${(worst * 1000).toFixed(0)} ms`;
+}
+
+if (values.mode === 'throughput') {
+  const runs = Number(values.runs);
+  const vad = await SileroVad.create();
+  const detector = await ThreadedSileroDetector.start({
+    maxBatch: num(values['max-batch']),
+    minRegionS: num(values['min-region-s']),
+    warmupS: num(values['warmup-s']),
+  });
+  const source = memorySampleSource(long);
+  console.log(`audio ${longS.toFixed(0)} s (test corpus concatenated); ${runs} runs each, alternating`);
+  const serial: { cpuS: number; wallS: number }[] = [];
+  const batched: { cpuS: number; wallS: number }[] = [];
+  let batches = { steps: 0, windows: 0 };
+  for (let i = 0; i < runs; i++) {
+    serial.push(await measure(() => vad.probabilities(long)));
+    const before = await detector.counters();
+    batched.push(await measure(() => detector.detect(source, options)));
+    const after = await detector.counters();
+    batches = { steps: after.steps - before.steps, windows: after.windows - before.windows };
+  }
+  const row = (name: string, m: { cpuS: number; wallS: number }[]): string =>
+    `${name.padEnd(8)} ${(longS / median(m.map((x) => x.cpuS))).toFixed(0).padStart(6)}× per CPU s ${(longS / median(m.map((x) => x.wallS))).toFixed(0).padStart(6)}× per wall s  (CPU s: ${m.map((x) => x.cpuS.toFixed(2)).join(' ')})`;
+  console.log(row('serial', serial));
+  console.log(row('batched', batched));
+  console.log(`batched: ${batches.steps} steps, ${batches.windows} windows, mean batch ${(batches.windows / batches.steps).toFixed(1)}`);
+  const cpuRatios = serial.map((s, i) => s.cpuS / batched[i]!.cpuS);
+  console.log(`pair ratio (serial CPU / batched CPU), median: ${median(cpuRatios).toFixed(2)}`);
+  await Promise.all([vad.close(), detector.close()]);
+} else if (values.mode === 'warmup') {
+  const vad = await SileroVad.create();
+  const files: [string, Float32Array][] = [
+    ...['en-60s.wav', 'long-45s.wav', 'en-zh-silence.wav', 'music-tones.wav', 'noise-only.wav'].map(
+      (n) => [n, readWav16kMono(n)] as [string, Float32Array],
+    ),
+    [`corpus-${Math.round(longS)}s`, long],
+  ];
+  const reference = new Map<string, Float32Array>();
+  for (const [name, samples] of files) reference.set(name, await vad.probabilities(samples));
+  const minRegionS = num(values['min-region-s']) ?? 10;
+  const warmups = values['warmup-s'] ? [Number(values['warmup-s'])] : [0, 0.25, 0.5, 1, 2, 4, 8];
+  console.log(`regions of ≥ ${minRegionS} s; |Δp| over kept frames of the regions after the first`);
+  for (const warmupS of warmups) {
+    const detector = await ThreadedSileroDetector.start({ minRegionS, warmupS, maxBatch: num(values['max-batch']) });
+    let maxD = 0;
+    let sumD = 0;
+    let n = 0;
+    let over = 0;
+    const segs: string[] = [];
+    for (const [name, samples] of files) {
+      const ref = reference.get(name)!;
+      const got = await detector.probabilities(memorySampleSource(samples));
+      const firstRegionEnd = Math.round(minRegionS / 0.032);
+      for (let f = firstRegionEnd; f < ref.length; f++) {
+        const d = Math.abs(ref[f]! - got[f]!);
+        maxD = Math.max(maxD, d);
+        sumD += d;
+        n++;
+        if (d > 0.01) over++;
+      }
+      const durationS = samples.length / 16_000;
+      segs.push(`${name}: ${compareSegments(segmentsFromProbabilities(ref, durationS, options), segmentsFromProbabilities(got, durationS, options))}`);
+    }
+    console.log(
+      `warm-up ${String(warmupS).padStart(4)} s: max |Δp| ${maxD.toFixed(4)}, mean ${(sumD / Math.max(1, n)).toExponential(2)}, frames > 0.01: ${over}/${n}\n    ${segs.join('\n    ')}`,
+    );
+    await detector.close();
+  }
+  await vad.close();
+}
