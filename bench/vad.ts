@@ -2,12 +2,14 @@
  * Silero VAD benchmark (not a test): the serial detector (one window per ONNX call) against the
  * batched one in its worker thread, on the test corpus concatenated to ≥ 10 minutes.
  *
- *   npm run bench:vad -- [--mode throughput|warmup] [--runs 5] [--minutes 10]
- *                        [--max-batch 64] [--min-region-s 30] [--warmup-s 2]
+ *   npm run bench:vad -- [--mode throughput|warmup] [--runs 3] [--minutes 10] [--jobs 16]
+ *                        [--max-batch 64] [--min-region-s 30] [--warmup-s 30]
  *
  * throughput: audio seconds per CPU second (process.cpuUsage: every thread of the process, so
- *   the VAD thread is counted) and per wall second, serial and batched alternating run by run;
- *   medians. Both use one intra-op thread.
+ *   the VAD thread is counted) and per wall second, alternating run by run, medians, one
+ *   intra-op thread everywhere, for: the serial SileroVad; the threaded detector on one file
+ *   (one stream); on `jobs` different files at once (the corpus rotated, one stream each,
+ *   stepped together); on one file cut into regions (--min-region-s, --warmup-s).
  * warmup: for each warm-up length, the batched probabilities against the serial run's (max and
  *   mean |Δp| over the kept frames after region starts, frames with |Δp| > 0.01) and the speech
  *   segments against the serial ones (count, largest boundary shift), with short regions
@@ -25,11 +27,12 @@ import { VadOptionsSchema } from '@earshot/core/vad/vad-options';
 const { values } = parseArgs({
   options: {
     mode: { type: 'string', default: 'throughput' },
-    runs: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '3' },
     minutes: { type: 'string', default: '10' },
     'max-batch': { type: 'string' },
     'min-region-s': { type: 'string' },
     'warmup-s': { type: 'string' },
+    jobs: { type: 'string', default: '16' },
   },
 });
 const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
@@ -57,32 +60,53 @@ function compareSegments(a: SpeechSegment[], b: SpeechSegment[]): string {
 
 if (values.mode === 'throughput') {
   const runs = Number(values.runs);
+  const jobs = Number(values.jobs);
   const vad = await SileroVad.create();
-  const detector = await ThreadedSileroDetector.start({
-    maxBatch: num(values['max-batch']),
-    minRegionS: num(values['min-region-s']),
+  const maxBatch = num(values['max-batch']);
+  const oneStream = await ThreadedSileroDetector.start({ maxBatch });
+  const regions = await ThreadedSileroDetector.start({
+    maxBatch,
+    minRegionS: num(values['min-region-s']) ?? 30,
     warmupS: num(values['warmup-s']),
   });
+  // `jobs` different files: the corpus rotated by 1/jobs each, all detected at once
+  const rotated = Array.from({ length: jobs }, (_, j) => {
+    const at = Math.floor((j * long.length) / jobs);
+    const out = new Float32Array(long.length);
+    out.set(long.subarray(at), 0);
+    out.set(long.subarray(0, at), long.length - at);
+    return memorySampleSource(out);
+  });
   const source = memorySampleSource(long);
-  console.log(`audio ${longS.toFixed(0)} s (test corpus concatenated); ${runs} runs each, alternating`);
-  const serial: { cpuS: number; wallS: number }[] = [];
-  const batched: { cpuS: number; wallS: number }[] = [];
-  let batches = { steps: 0, windows: 0 };
+  const variants: { name: string; audioS: number; run: () => Promise<unknown>; detector?: ThreadedSileroDetector }[] = [
+    { name: 'serial', audioS: longS, run: () => vad.probabilities(long) },
+    { name: 'thread, 1 file', audioS: longS, run: () => oneStream.detect(source, options), detector: oneStream },
+    {
+      name: `thread, ${jobs} files at once`,
+      audioS: jobs * longS,
+      run: () => Promise.all(rotated.map((src) => oneStream.detect(src, options))),
+      detector: oneStream,
+    },
+    { name: 'thread, 1 file in regions', audioS: longS, run: () => regions.detect(source, options), detector: regions },
+  ];
+  console.log(`audio ${longS.toFixed(0)} s (test corpus concatenated); ${runs} runs of each variant, alternating; medians`);
+  const results = variants.map(() => [] as { cpuS: number; wallS: number; batch: number }[]);
   for (let i = 0; i < runs; i++) {
-    serial.push(await measure(() => vad.probabilities(long)));
-    const before = await detector.counters();
-    batched.push(await measure(() => detector.detect(source, options)));
-    const after = await detector.counters();
-    batches = { steps: after.steps - before.steps, windows: after.windows - before.windows };
+    for (const [k, v] of variants.entries()) {
+      const before = await v.detector?.counters();
+      const m = await measure(v.run);
+      const after = await v.detector?.counters();
+      const batch = before && after ? (after.windows - before.windows) / (after.steps - before.steps) : 1;
+      results[k]!.push({ ...m, batch });
+    }
   }
-  const row = (name: string, m: { cpuS: number; wallS: number }[]): string =>
-    `${name.padEnd(8)} ${(longS / median(m.map((x) => x.cpuS))).toFixed(0).padStart(6)}× per CPU s ${(longS / median(m.map((x) => x.wallS))).toFixed(0).padStart(6)}× per wall s  (CPU s: ${m.map((x) => x.cpuS.toFixed(2)).join(' ')})`;
-  console.log(row('serial', serial));
-  console.log(row('batched', batched));
-  console.log(`batched: ${batches.steps} steps, ${batches.windows} windows, mean batch ${(batches.windows / batches.steps).toFixed(1)}`);
-  const cpuRatios = serial.map((s, i) => s.cpuS / batched[i]!.cpuS);
-  console.log(`pair ratio (serial CPU / batched CPU), median: ${median(cpuRatios).toFixed(2)}`);
-  await Promise.all([vad.close(), detector.close()]);
+  for (const [k, v] of variants.entries()) {
+    const m = results[k]!;
+    console.log(
+      `${v.name.padEnd(28)} ${(v.audioS / median(m.map((x) => x.cpuS))).toFixed(0).padStart(6)}× per CPU s ${(v.audioS / median(m.map((x) => x.wallS))).toFixed(0).padStart(6)}× per wall s  mean batch ${median(m.map((x) => x.batch)).toFixed(1)}  (CPU s: ${m.map((x) => x.cpuS.toFixed(2)).join(' ')})`,
+    );
+  }
+  await Promise.all([vad.close(), oneStream.close(), regions.close()]);
 } else if (values.mode === 'warmup') {
   const vad = await SileroVad.create();
   const files: [string, Float32Array][] = [
