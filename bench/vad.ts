@@ -2,7 +2,7 @@
  * Silero VAD benchmark (not a test): the serial detector (one window per ONNX call) against the
  * batched one in its worker thread, on the test corpus concatenated to ≥ 10 minutes.
  *
- *   npm run bench:vad -- [--mode throughput|warmup] [--runs 3] [--minutes 10] [--jobs 16]
+ *   npm run bench:vad -- [--mode throughput|warmup|batch-sizes] [--runs 3] [--minutes 10] [--jobs 16]
  *                        [--max-batch 64] [--min-region-s 30] [--warmup-s 30]
  *
  * throughput: audio seconds per CPU second (process.cpuUsage: every thread of the process, so
@@ -10,6 +10,7 @@
  *   intra-op thread everywhere, for: the serial SileroVad; the threaded detector on one file
  *   (one stream); on `jobs` different files at once (the corpus rotated, one stream each,
  *   stepped together); on one file cut into regions (--min-region-s, --warmup-s).
+ * batch-sizes: SileroBatch alone, CPU per window for B = 1 … 128 streams per ONNX call.
  * warmup: for each warm-up length, the batched probabilities against the serial run's (max and
  *   mean |Δp| over the kept frames after region starts, frames with |Δp| > 0.01) and the speech
  *   segments against the serial ones (count, largest boundary shift), with short regions
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { memorySampleSource } from '@earshot/core/audio/sample-source';
 import { segmentsFromProbabilities } from '@earshot/core/vad/detect-speech';
 import type { SpeechSegment } from '@earshot/core/vad/segmenter';
+import { SileroBatch } from '@earshot/core/vad/silero-batch';
 import { SileroVad } from '@earshot/core/vad/silero-vad';
 import { ensureTestAudio, longCorpusSamples, readWav16kMono } from '@earshot/core/vad/test-audio-fixtures';
 import { ThreadedSileroDetector } from '@earshot/core/vad/threaded-silero-detector';
@@ -107,6 +109,28 @@ if (values.mode === 'throughput') {
     );
   }
   await Promise.all([vad.close(), oneStream.close(), regions.close()]);
+} else if (values.mode === 'batch-sizes') {
+  // the ONNX cost per window as the batch grows: SileroBatch alone, B streams of the corpus
+  const sizes = [1, 2, 4, 8, 16, 32, 64, 128];
+  console.log('B = streams per ONNX call; CPU per window, median of 3 runs of 600 steps');
+  for (const b of sizes) {
+    const batch = await SileroBatch.create({ maxBatch: b });
+    const cpuPerWindow: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      for (let k = 0; k < b; k++) {
+        const at = ((k * 7919 + run * 104_729) * 512) % (long.length - 600 * 512);
+        batch.feed(run * 1000 + k, long.slice(at, at + 600 * 512), true);
+      }
+      const before = batch.counters.windows;
+      const m = await measure(async () => {
+        while (batch.readyCount > 0) await batch.step();
+      });
+      cpuPerWindow.push(m.cpuS / (batch.counters.windows - before));
+    }
+    const perWindowMs = median(cpuPerWindow) * 1000;
+    console.log(`B ${String(b).padStart(3)}: ${perWindowMs.toFixed(4)} ms CPU per window → ${(32 / perWindowMs).toFixed(0)}× real time per core`);
+    await batch.close();
+  }
 } else if (values.mode === 'warmup') {
   const vad = await SileroVad.create();
   const files: [string, Float32Array][] = [
