@@ -7,6 +7,7 @@
 import { Command, Option } from 'commander';
 import { processEnv } from '@earshot/core/config/env';
 import { isAppError } from '@earshot/core/errors/app-error';
+import { DEFAULT_SEGMENTER_OPTIONS } from '@earshot/core/vad/segmenter';
 import { runTranscribe, type TranscribeCliOptions } from './transcribe-command.js';
 import { runDownload, type DownloadCliOptions } from './download-command.js';
 import { runClientCommand, runJobs, runResult, runStatus, runSubmit, type SubmitCliOptions } from './client/client-commands.js';
@@ -28,6 +29,7 @@ program
   .option('--merge-length-s <s>', 'longest merged span', parseFloat, 15)
   .option('--max-segment-s <s>', 'longest VAD segment', parseFloat, 30)
   .option('--vad-threshold <p>', 'speech probability threshold', parseFloat, 0.5)
+  .option('--min-silence-ms <ms>', 'pause that ends a VAD segment', parseFloat, DEFAULT_SEGMENTER_OPTIONS.minSilenceMs)
   .option('--ban-emotion-unknown', 'never output EMO_UNKNOWN (FunASR ban_emo_unk)', false)
   .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'rich', 'txt', 'srt', 'vtt']).default('rich'))
   .option('--tags', 'with --format srt|vtt|txt: prefix cues with language/emotion/event tags', false)

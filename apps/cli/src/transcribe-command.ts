@@ -18,6 +18,7 @@ export interface TranscribeCliOptions {
   mergeLengthS: number;
   maxSegmentS: number;
   vadThreshold: number;
+  minSilenceMs: number;
   banEmotionUnknown: boolean;
   format: TranscriptFormat;
   tags: boolean;
@@ -56,7 +57,13 @@ export async function runTranscribe(files: string[], opts: TranscribeCliOptions,
     itn: opts.itn,
     banEmotionUnknown: opts.banEmotionUnknown,
     vad: opts.vad
-      ? { threshold: opts.vadThreshold, maxSegmentS: opts.maxSegmentS, merge: opts.mergeVad, mergeLengthS: opts.mergeLengthS }
+      ? {
+          threshold: opts.vadThreshold,
+          minSilenceMs: opts.minSilenceMs,
+          maxSegmentS: opts.maxSegmentS,
+          merge: opts.mergeVad,
+          mergeLengthS: opts.mergeLengthS,
+        }
       : false,
   };
   let failures = 0;
