@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { SampleSource } from '../audio/sample-source.js';
 import { AppError, toAppError } from '../errors/app-error.js';
-import type { SerializedError } from '../model/thread-protocol.js';
+import { fromSerialized } from '../model/thread-protocol.js';
 import { spawnModuleThread } from '../runtime/spawn-module-thread.js';
 import { segmentsFromProbabilities } from './detect-speech.js';
 import { planRegions, type Region } from './region-plan.js';
@@ -110,7 +110,13 @@ export class ThreadedSileroDetector implements SpeechDetector {
 
   /** Starts the thread and loads the model (`VAD_MODEL_INVALID` as `SileroVad.create`). */
   static async start(options: ThreadedSileroOptions = {}): Promise<ThreadedSileroDetector> {
-    const o = { ...DEFAULT_THREADED_SILERO, ...definedOnly(options) };
+    const d = DEFAULT_THREADED_SILERO;
+    const o = {
+      maxBatch: options.maxBatch ?? d.maxBatch,
+      minRegionS: options.minRegionS ?? d.minRegionS,
+      warmupS: options.warmupS ?? d.warmupS,
+      blockS: options.blockS ?? d.blockS,
+    };
     for (const key of ['minRegionS', 'warmupS', 'blockS'] as const) {
       if (!(o[key] >= 0) || (key !== 'warmupS' && !(o[key] > 0))) {
         throw new AppError('INVALID_OPTIONS', `${key} must be ${key === 'warmupS' ? '≥ 0' : '> 0'} (got ${o[key]})`);
@@ -135,7 +141,7 @@ export class ThreadedSileroDetector implements SpeechDetector {
       .finally(() => {
         worker.off('message', listeners.message!).off('error', listeners.error!).off('exit', listeners.exit!);
       });
-    return new ThreadedSileroDetector(worker, { maxBatch: o.maxBatch, minRegionS: o.minRegionS, warmupS: o.warmupS, blockS: o.blockS });
+    return new ThreadedSileroDetector(worker, o);
   }
 
   async detect(source: SampleSource, options: VadOptions, signal?: AbortSignal): Promise<SpeechSegment[]> {
@@ -309,10 +315,3 @@ function canceled(): AppError {
   return new AppError('JOB_CANCELED', 'transcription canceled');
 }
 
-function fromSerialized(e: SerializedError): AppError {
-  return new AppError(e.code, e.message, e.details ? { details: e.details } : {});
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
