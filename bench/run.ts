@@ -70,8 +70,30 @@ function gitCommit(): string | null {
   }
 }
 
+// Exit (running 'exit' handlers: the service parts' processes are killed) on an interrupt.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 const results: PartResult[] = [];
 const failures: { part: string; error: string }[] = [];
+const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, memoryGb: totalmem() / 1024 ** 3, node: process.version };
+const commit = gitCommit();
+/** Written after every part, so an interrupted run keeps the parts it finished. */
+function writeReport(): { durationS: number } {
+  const report = {
+    startedAt: started.toISOString(),
+    durationS: (Date.now() - started.getTime()) / 1000,
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    quick: values.quick,
+    machine,
+    commit,
+    results,
+    failures,
+  };
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
+
 for (const part of parts as PartName[]) {
   const t = Date.now();
   log(`part ${part}…`);
@@ -84,20 +106,9 @@ for (const part of parts as PartName[]) {
     failures.push({ part, error });
     log(`part ${part} FAILED: ${error}`);
   }
+  writeReport();
 }
-
-const report = {
-  startedAt: started.toISOString(),
-  durationS: (Date.now() - started.getTime()) / 1000,
-  command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-  quick: values.quick,
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, memoryGb: totalmem() / 1024 ** 3, node: process.version },
-  commit: gitCommit(),
-  results,
-  failures,
-};
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+const report = writeReport();
 
 process.stdout.write(`\n${formatTable(results)}\n\n${formatConditions(results)}\n`);
 for (const f of failures) process.stdout.write(`\npart ${f.part} failed: ${f.error.split('\n')[0]}\n`);

@@ -43,6 +43,11 @@ export async function createServiceStack(name: string): Promise<ServiceStack> {
   const secret = generateWebhookSecret();
   const [dataDir, receiver, apiPort] = await Promise.all([mkdtemp(join(tmpdir(), `earshot-bench-${name}-`)), startWebhookReceiver({ secret }), freePort()]);
   const group = createChildGroup(names.run, 'earshot-bench-logs');
+  // An interrupted benchmark (run.ts exits on SIGINT/SIGTERM) leaves no API or worker behind.
+  const killLeftovers = (): void => {
+    for (const c of group.children) if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill('SIGKILL');
+  };
+  process.once('exit', killLeftovers);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const api = createApiClient({ baseUrl: apiUrl, apiKey, context: () => group.tails(25) });
 
@@ -82,6 +87,7 @@ export async function createServiceStack(name: string): Promise<ServiceStack> {
     },
     async close() {
       await group.stopAll();
+      process.removeListener('exit', killLeftovers);
       await receiver.close();
       const redis = new Redis(SHARED_REDIS_URL, { maxRetriesPerRequest: null });
       try {

@@ -22,6 +22,8 @@ interface JobTiming {
   webhookAt: number;
   engineMs: number;
   overheadMs: number;
+  /** Where the time went, from the job resource's timestamps (ms; the same clock: one machine). */
+  phases: { submitToCreatedMs: number; createdToStartedMs: number; startedToFinishedMs: number; finishedToWebhookMs: number };
 }
 
 /** Waits for the job.completed webhook of `id` and reads the engine time from its transcript. */
@@ -35,17 +37,33 @@ async function settle(stack: ServiceStack, id: string, sentAt: number): Promise<
   const result = await stack.api.call(`/v1/jobs/${id}/result?format=json`);
   if (result.status !== 200) throw new Error(`GET result of ${id}: ${result.status}`);
   const engineMs = (result.body as { timings: { totalMs: number } }).timings.totalMs;
-  return { id, sentAt, webhookAt: hook.receivedAt, engineMs, overheadMs: hook.receivedAt - sentAt - engineMs };
+  const job = (await stack.api.call(`/v1/jobs/${id}`)).body as { createdAt: string; startedAt: string; finishedAt: string };
+  const [created, started, finished] = [job.createdAt, job.startedAt, job.finishedAt].map((s) => Date.parse(s)) as [number, number, number];
+  return {
+    id,
+    sentAt,
+    webhookAt: hook.receivedAt,
+    engineMs,
+    overheadMs: hook.receivedAt - sentAt - engineMs,
+    phases: {
+      submitToCreatedMs: created - sentAt,
+      createdToStartedMs: started - created,
+      startedToFinishedMs: finished - started,
+      finishedToWebhookMs: hook.receivedAt - finished,
+    },
+  };
 }
 
-function summary(jobs: JobTiming[]): { p50Ms: number; p99Ms: number; jobsPerS: number; engineMsP50: number } {
+function summary(jobs: JobTiming[]): { p50Ms: number; p99Ms: number; jobsPerS: number; engineMsP50: number; phasesP50: Record<string, number> } {
   const first = Math.min(...jobs.map((j) => j.sentAt));
   const last = Math.max(...jobs.map((j) => j.webhookAt));
+  const phaseNames = Object.keys(jobs[0]!.phases) as (keyof JobTiming['phases'])[];
   return {
     p50Ms: median(jobs.map((j) => j.overheadMs)),
     p99Ms: percentile(jobs.map((j) => j.overheadMs), 99),
     jobsPerS: jobs.length / ((last - first) / 1000),
     engineMsP50: median(jobs.map((j) => j.engineMs)),
+    phasesP50: Object.fromEntries(phaseNames.map((n) => [n, median(jobs.map((j) => j.phases[n]))])),
   };
 }
 
@@ -83,6 +101,8 @@ export async function service(options: PartOptions): Promise<PartResult> {
         redis: 'local, own key prefix and queue',
         worker: 'defaults (concurrency, threads) of this build',
         engineMsP50: { sequential: seq.engineMsP50, concurrent: par.engineMsP50 },
+        // p50 of each phase, one job at a time (engine time is inside startedToFinished).
+        phasesP50: seq.phasesP50,
       },
       figures: [
         { name: 'one at a time: overhead p50', value: seq.p50Ms, unit: 'ms', target: { op: '<', value: TARGET_P50_MS }, how: `${jobs} jobs` },
