@@ -9,7 +9,10 @@
  *   coldstart  worker process start to ready, full model fp32 and int8
  *   memory     worker and CLI peak RSS on a 1-hour and a 2-hour call, tiny model
  *
- *   npm run bench [-- --parts model,pipeline,…] [--runs N] [--quick] [--out FILE]
+ *   npm run bench [-- --parts model,pipeline,…] [--runs N] [--models fp32,int8] [--quick] [--out FILE]
+ *
+ * --models picks the variants of the full model the model and pipeline parts compare (both by
+ * default; int8 alone with --quick).
  *
  * Every figure is a median of several runs; every comparison alternates its two sides pair by
  * pair in the same run. Results go to FILE (default bench/results/<timestamp>.json, git-ignored)
@@ -28,7 +31,16 @@ import { memory } from './parts/memory.js';
 import { modelStage } from './parts/model-stage.js';
 import { pipeline } from './parts/pipeline.js';
 import { service } from './parts/service.js';
-import { formatConditions, formatTable, PART_NAMES, type PartName, type PartOptions, type PartResult } from './lib/report.js';
+import {
+  formatConditions,
+  formatTable,
+  FULL_MODEL_VARIANTS,
+  PART_NAMES,
+  type FullModelVariant,
+  type PartName,
+  type PartOptions,
+  type PartResult,
+} from './lib/report.js';
 
 const PARTS: Record<PartName, (options: PartOptions) => Promise<PartResult>> = {
   model: modelStage,
@@ -40,7 +52,7 @@ const PARTS: Record<PartName, (options: PartOptions) => Promise<PartResult>> = {
 };
 
 function usage(message: string): never {
-  process.stderr.write(`${message}\nusage: npm run bench -- [--parts ${PART_NAMES.join(',')}] [--runs N] [--quick] [--out FILE]\n`);
+  process.stderr.write(`${message}\nusage: npm run bench -- [--parts ${PART_NAMES.join(',')}] [--runs N] [--models fp32,int8] [--quick] [--out FILE]\n`);
   process.exit(2);
 }
 
@@ -49,6 +61,7 @@ const { values } = parseArgs({
     parts: { type: 'string', default: PART_NAMES.join(',') },
     runs: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    models: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -56,11 +69,13 @@ const parts = values.parts.split(',').map((p) => p.trim());
 for (const p of parts) if (!(PART_NAMES as readonly string[]).includes(p)) usage(`unknown part '${p}'`);
 const runs = values.runs === undefined ? null : Number(values.runs);
 if (runs !== null && !(Number.isInteger(runs) && runs >= 1)) usage(`--runs must be a positive integer (got ${values.runs})`);
+const models = values.models === undefined ? null : values.models.split(',').map((m) => m.trim());
+for (const m of models ?? []) if (!(FULL_MODEL_VARIANTS as readonly string[]).includes(m)) usage(`unknown model variant '${m}'`);
 
 const started = new Date();
 const out = values.out ?? join(REPO_ROOT, 'bench/results', `${started.toISOString().replace(/[:.]/g, '-')}.json`);
 const log = (message: string): void => void process.stderr.write(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(0)} s] ${message}\n`);
-const options: PartOptions = { quick: values.quick, runs, log };
+const options: PartOptions = { quick: values.quick, runs, models: models as FullModelVariant[] | null, log };
 
 function gitCommit(): string | null {
   try {

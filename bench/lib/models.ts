@@ -7,10 +7,16 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateModel } from '@earshot/modelgen/generate';
 import { CACHE_DIR, TAGGED_TINY_MODEL_DIR, TINY_MODEL_DIR } from '../../test/setup/paths.js';
+import type { FullModelVariant } from './report.js';
 
 export const FULL_MODEL_DIR = join(CACHE_DIR, 'models', 'full');
 export const FP32_FILE = 'model.onnx';
 export const INT8_FILE = 'model.int8.onnx';
+
+/** The file of a variant of the full model. */
+export function variantFile(variant: FullModelVariant): string {
+  return variant === 'fp32' ? FP32_FILE : INT8_FILE;
+}
 
 /** The full-size model (seed 1) with `file` (fp32 or int8) in it; generated when missing (about a minute). */
 export async function fullModel(file: string): Promise<string> {

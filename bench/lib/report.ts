@@ -73,12 +73,17 @@ export function formatConditions(results: readonly PartResult[]): string {
     .join('\n');
 }
 
+export const FULL_MODEL_VARIANTS = ['fp32', 'int8'] as const;
+export type FullModelVariant = (typeof FULL_MODEL_VARIANTS)[number];
+
 /** What every part gets from the harness. */
 export interface PartOptions {
   /** Small sizes and one run: a smoke check of the whole harness in a few minutes. */
   quick: boolean;
   /** Runs (pairs) per comparison; null: the part's own default. */
   runs: number | null;
+  /** Variants of the full model for the parts that use it (model, pipeline); null: the part's default. */
+  models: FullModelVariant[] | null;
   /** Progress lines (stderr). */
   log(message: string): void;
 }

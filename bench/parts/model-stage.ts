@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { callAudio, type CallAudio } from '../fixtures/call-audio.js';
-import { FP32_FILE, fullModel, INT8_FILE } from '../lib/models.js';
+import { FP32_FILE, fullModel, variantFile } from '../lib/models.js';
 import type { Figure, PartOptions, PartResult } from '../lib/report.js';
 import { startRunner } from '../lib/runner-process.js';
 import { alternate, median, sum } from '../lib/stats.js';
@@ -32,7 +32,7 @@ export async function modelStage(options: PartOptions): Promise<PartResult> {
   const files: CallAudio[] = [];
   for (const [i, durationS] of durations.entries()) files.push(await callAudio({ durationS, seed: 100 + i }));
   const audioS = sum(files.map((f) => f.durationS));
-  const modelFiles = options.quick ? [INT8_FILE] : [FP32_FILE, INT8_FILE];
+  const modelFiles = (options.models ?? (options.quick ? ['int8'] : ['fp32', 'int8'])).map(variantFile);
   const figures: Figure[] = [];
   const perModel: Record<string, unknown> = {};
 

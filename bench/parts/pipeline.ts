@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { defaultSileroModelPath } from '@earshot/core/vad/silero-vad';
 import { callAudio, type CallAudio } from '../fixtures/call-audio.js';
-import { FP32_FILE, fullModel, INT8_FILE } from '../lib/models.js';
+import { FP32_FILE, fullModel, variantFile } from '../lib/models.js';
 import type { Figure, PartOptions, PartResult } from '../lib/report.js';
 import { startRunner } from '../lib/runner-process.js';
 import { alternate, median } from '../lib/stats.js';
@@ -45,7 +45,7 @@ export async function pipeline(options: PartOptions): Promise<PartResult> {
   const seeds = options.quick ? [1] : [1, 2];
   const files: CallAudio[] = [];
   for (const seed of seeds) files.push(await callAudio({ durationS: fileS, seed }));
-  const modelFiles = options.quick ? [INT8_FILE] : [INT8_FILE, FP32_FILE];
+  const modelFiles = (options.models ?? (options.quick ? ['int8'] : ['int8', 'fp32'])).map(variantFile);
   const vadModel = defaultSileroModelPath();
   const figures: Figure[] = [];
   const perModel: Record<string, unknown> = {};
