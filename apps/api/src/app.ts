@@ -12,6 +12,7 @@ import { createApiMetrics } from './middleware/metrics.js';
 import { notFoundHandler, problemHandler } from './middleware/problem.js';
 import { requestLogger } from './middleware/request-logger.js';
 import { requireRedis } from './middleware/require-redis.js';
+import { createConsoleRouter } from './routes/console.js';
 import { createHealthRouter } from './routes/health.js';
 import { createJobsRouter } from './routes/jobs.js';
 import { createUploadPutHandler, createUploadsRouter } from './routes/uploads.js';
@@ -39,6 +40,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(metrics.httpTimer);
   app.use(requestLogger(deps.logger));
 
+  // The web console (static files, no key needed to load it; its API calls carry the key).
+  app.use(createConsoleRouter());
   app.use(createHealthRouter({ redis: deps.redis, store: deps.store, registry: metrics.registry, ...(deps.isDraining ? { isDraining: deps.isDraining } : {}) }));
   // Authorized by the upload's own token (like a presigned URL) or an API key: before the key check.
   const redisUp = requireRedis(deps.redis);

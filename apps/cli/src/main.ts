@@ -7,6 +7,7 @@
 import { Command, Option } from 'commander';
 import { processEnv } from '@earshot/core/config/env';
 import { isAppError } from '@earshot/core/errors/app-error';
+import { EXECUTION_PROVIDERS } from '@earshot/core/model/inference-runner';
 import { runTranscribe, type TranscribeCliOptions } from './transcribe-command.js';
 import { runDownload, type DownloadCliOptions } from './download-command.js';
 import { runClientCommand, runJobs, runResult, runStatus, runSubmit, type SubmitCliOptions } from './client/client-commands.js';
@@ -29,12 +30,16 @@ program
   .option('--max-segment-s <s>', 'longest VAD segment', parseFloat, 30)
   .option('--vad-threshold <p>', 'speech probability threshold', parseFloat, 0.5)
   .option('--ban-emotion-unknown', 'never output EMO_UNKNOWN (FunASR ban_emo_unk)', false)
+  .option('--languages <list>', 'tag each segment with the most probable of these languages (e.g. zh,en)')
+  .option('--drop-no-speech', 'leave segments flagged noSpeech out of text formats', false)
+  .option('--timeline-min-confidence <p>', 'leave tags below this confidence out of the timelines', parseFloat)
   .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'rich', 'txt', 'srt', 'vtt']).default('rich'))
   .option('--tags', 'with --format srt|vtt|txt: prefix cues with language/emotion/event tags', false)
   .option('-m, --model <dir>', 'model directory (model.onnx / model.int8.onnx + tokens.txt); default $EARSHOT_MODEL_DIR or ./models/sensevoice')
-  .option('--model-file <name>', "ONNX file in the model directory ('auto': int8 on CPU, fp32 on CUDA)")
+  .option('--model-file <name>', "ONNX file in the model directory ('auto': int8 on CPU, fp32 then fp16 on cuda/webgpu)")
   .option('-t, --threads <n>', 'model threads (0 = all cores)', (v) => parseInt(v, 10))
-  .addOption(new Option('--provider <ep>', 'execution provider').choices(['cpu', 'cuda']))
+  .addOption(new Option('--provider <ep>', 'execution provider (webgpu needs a Vulkan driver; cuda a CUDA 12 build)').choices(EXECUTION_PROVIDERS))
+  .option('--force-int8-on-gpu', 'load an int8 model on cuda/webgpu anyway (no GPU int8 kernels: slow)')
   .option('--batch-size-s <s>', 'seconds of padded audio per model batch', parseFloat)
   .option('-o, --out-dir <dir>', 'write <file>.<ext> there instead of printing')
   .option('--progress', 'print progress to stderr (default: when stderr is a terminal)')

@@ -6,6 +6,7 @@ import type { TranscribeProgress } from '@earshot/core/engine/engine';
 import { loadEngine } from '@earshot/core/engine/load-engine';
 import type { TranscribeRequestInput } from '@earshot/core/engine/transcribe-request';
 import { AppError, isAppError } from '@earshot/core/errors/app-error';
+import type { ExecutionProvider } from '@earshot/core/model/inference-runner';
 import { findModelDir, HOW_TO_GET_A_MODEL } from '@earshot/core/model/model-files';
 import { formatTranscript, type TranscriptFormat } from '@earshot/core/results/formats/format-transcript';
 import type { LanguageOption } from '@earshot/core/results/transcript';
@@ -19,12 +20,17 @@ export interface TranscribeCliOptions {
   maxSegmentS: number;
   vadThreshold: number;
   banEmotionUnknown: boolean;
+  /** Comma-separated allowed languages (`zh,en`). */
+  languages?: string;
+  dropNoSpeech: boolean;
+  timelineMinConfidence?: number;
   format: TranscriptFormat;
   tags: boolean;
   model?: string;
   modelFile?: string;
   threads?: number;
-  provider?: 'cpu' | 'cuda';
+  provider?: ExecutionProvider;
+  forceInt8OnGpu?: boolean;
   batchSizeS?: number;
   outDir?: string;
   progress?: boolean;
@@ -37,6 +43,7 @@ export async function runTranscribe(files: string[], opts: TranscribeCliOptions,
     modelFile: opts.modelFile,
     threads: opts.threads,
     provider: opts.provider,
+    forceInt8OnGpu: opts.forceInt8OnGpu,
     batchSizeS: opts.batchSizeS,
   });
   const modelDir = findModelDir(config.modelDir);
@@ -55,6 +62,9 @@ export async function runTranscribe(files: string[], opts: TranscribeCliOptions,
     language: opts.language,
     itn: opts.itn,
     banEmotionUnknown: opts.banEmotionUnknown,
+    dropNoSpeech: opts.dropNoSpeech,
+    ...(opts.languages !== undefined ? { languages: opts.languages.split(',').map((l) => l.trim()) as TranscribeRequestInput['languages'] } : {}),
+    ...(opts.timelineMinConfidence !== undefined ? { timelineMinConfidence: opts.timelineMinConfidence } : {}),
     vad: opts.vad
       ? { threshold: opts.vadThreshold, maxSegmentS: opts.maxSegmentS, merge: opts.mergeVad, mergeLengthS: opts.mergeLengthS }
       : false,

@@ -3,6 +3,7 @@
  * and key come from `--url` / `--api-key` or EARSHOT_URL / EARSHOT_API_KEY.
  */
 import { existsSync } from 'node:fs';
+import { CLIENT_ENV } from '@earshot/core/config/client-config';
 import type { EnvSource } from '@earshot/core/config/env';
 import { ApiError, createApiClient, isFinal, type ApiClient, type ClientJob, type SubmitOptions } from './api-client.js';
 import { createProgressLine } from './progress-line.js';
@@ -35,9 +36,9 @@ const PROCESS_IO: CliIo = { stdout: process.stdout, stderr: process.stderr };
 
 /** The client of the configured API, or a usage error (exit 2) when no key is given. */
 export function clientOf(opts: ConnectionOptions, env: EnvSource): ApiClient {
-  const apiKey = opts.apiKey ?? env.EARSHOT_API_KEY;
+  const apiKey = opts.apiKey ?? env[CLIENT_ENV.apiKey];
   if (!apiKey) throw new UsageError('no API key: pass --api-key or set EARSHOT_API_KEY (the dev API prints one and saves it in data/dev-api-key)');
-  return createApiClient({ baseUrl: opts.url ?? env.EARSHOT_URL ?? DEFAULT_API_URL, apiKey });
+  return createApiClient({ baseUrl: opts.url ?? env[CLIENT_ENV.url] ?? DEFAULT_API_URL, apiKey });
 }
 
 export class UsageError extends Error {}

@@ -4,6 +4,8 @@ import { memorySampleSource } from '../audio/sample-source.js';
 import type { EngineConfig } from '../config/engine-config.js';
 import type { SymbolTable } from '../decoding/symbol-table.js';
 import { decodeSenseVoiceOutput } from '../decoding/sense-voice-output.js';
+import { scoreSegmentTags } from '../decoding/segment-tags.js';
+import { createTagScorer, type TagScorer } from '../decoding/tag-confidence.js';
 import { AppError } from '../errors/app-error.js';
 import type { Features } from '../features/compute-features.js';
 import type { SegmentBatcher } from '../model/dynamic-batcher.js';
@@ -12,7 +14,7 @@ import type { SenseVoiceMetadata } from '../model/model-metadata.js';
 import { buildTranscript } from '../results/build-transcript.js';
 import type { Transcript, TranscriptSegment } from '../results/transcript.js';
 import type { SpeechDetector } from '../vad/speech-detector.js';
-import { TranscribeRequestSchema, type TranscribeRequestInput, type TranscribeRequest } from './transcribe-request.js';
+import { CheckedTranscribeRequestSchema, promptLanguage, type TranscribeRequestInput, type TranscribeRequest } from './transcribe-request.js';
 
 const SAMPLE_RATE = 16_000;
 /** Chunk length when VAD is off and the audio is longer than one segment should be. */
@@ -124,6 +126,8 @@ class PipelineEngine implements Engine {
   private readonly features: EngineParts['features'];
   private readonly batcher: SegmentBatcher;
   private readonly modelFile: string;
+  /** Tag probabilities from the runner's query-frame scores (null when it returns none). */
+  private readonly tags: TagScorer | null;
 
   constructor(parts: EngineParts) {
     this.config = parts.config;
@@ -133,6 +137,8 @@ class PipelineEngine implements Engine {
     this.features = parts.features;
     this.batcher = parts.batcher;
     this.modelFile = parts.modelFile;
+    const tagIds = parts.runner.queryTagIds;
+    this.tags = tagIds && tagIds.length > 0 ? createTagScorer(parts.symbols, tagIds) : null;
   }
 
   get metadata(): SenseVoiceMetadata {
@@ -221,7 +227,7 @@ class PipelineEngine implements Engine {
     onProgress?.({ phase: 'features', fraction: 0.1, segmentsDone: 0, segmentsTotal: spans.length });
     let t = performance.now();
     const meta = this.runner.metadata;
-    const languageId = meta.languageIds[request.language];
+    const languageId = meta.languageIds[promptLanguage(request)];
     const textNormId = request.itn ? meta.withItn : meta.withoutItn;
     const bannedIds = request.banEmotionUnknown ? idsOf(this.symbols, [EMO_UNKNOWN_PIECE]) : [];
     const items = [];
@@ -268,7 +274,8 @@ class PipelineEngine implements Engine {
         lfrWindowShift: meta.lfrWindowShift,
       });
       const { slotPieces: _slots, ...rest } = decoded;
-      return { index, startS, endS: round3(span.endS + offsetS), ...rest };
+      const tags = scoreSegmentTags(decoded, greedy.queryLogProbs, this.tags, request);
+      return { index, startS, endS: round3(span.endS + offsetS), ...rest, ...tags };
     });
     const decodingMs = performance.now() - t;
     const totalMs = performance.now() - clock.started;
@@ -303,6 +310,9 @@ class PipelineEngine implements Engine {
         itn: request.itn,
         banEmotionUnknown: request.banEmotionUnknown,
         vad: request.vad !== false,
+        languages: request.languages ?? null,
+        dropNoSpeech: request.dropNoSpeech,
+        timelineMinConfidence: request.timelineMinConfidence,
       },
     });
     // Decode warnings (AUDIO_PARTIALLY_DECODED) travel with the result they qualify.
@@ -316,7 +326,7 @@ class PipelineEngine implements Engine {
 }
 
 function parseRequest(input: TranscribeRequestInput): TranscribeRequest {
-  const parsed = TranscribeRequestSchema.safeParse(input);
+  const parsed = CheckedTranscribeRequestSchema.safeParse(input);
   if (!parsed.success) {
     throw new AppError('INVALID_OPTIONS', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   }

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   MODEL_INVALID: { httpStatus: 500, retryable: false },
   VAD_MODEL_INVALID: { httpStatus: 500, retryable: false },
   INFERENCE_FAILED: { httpStatus: 500, retryable: true },
+  /** The configured execution provider cannot run here (no WebGPU adapter, no CUDA runtime). */
+  PROVIDER_UNAVAILABLE: { httpStatus: 500, retryable: false },
   // options and requests
   INVALID_OPTIONS: { httpStatus: 400, retryable: false },
   VALIDATION_FAILED: { httpStatus: 400, retryable: false },
