@@ -10,13 +10,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../test/setup/paths.js';
-import { peakRssMb } from './proc-status.js';
 
 export interface RunnerProcess {
   readonly pid: number;
   call<T>(op: string, args?: Record<string, unknown>): Promise<T>;
-  /** Peak resident set (VmHWM) of the runner so far, in MiB. */
-  peakRssMb(): number | null;
   close(): Promise<void>;
 }
 
@@ -72,7 +69,6 @@ export function startRunner(kind: RunnerKind, env: Record<string, string> = {}):
         child.send({ id, op, args });
       });
     },
-    peakRssMb: () => peakRssMb(child.pid!),
     async close() {
       if (!exited) {
         child.disconnect();
