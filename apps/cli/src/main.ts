@@ -8,8 +8,10 @@ import { Command, Option } from 'commander';
 import { processEnv } from '@earshot/core/config/env';
 import { isAppError } from '@earshot/core/errors/app-error';
 import { EXECUTION_PROVIDERS } from '@earshot/core/model/inference-runner';
+import { DEFAULT_SEGMENTER_OPTIONS } from '@earshot/core/vad/segmenter';
 import { runTranscribe, type TranscribeCliOptions } from './transcribe-command.js';
 import { runDownload, type DownloadCliOptions } from './download-command.js';
+import { TRANSCRIPT_FORMATS } from '@earshot/core/results/formats/format-transcript';
 import { runClientCommand, runJobs, runResult, runStatus, runSubmit, type SubmitCliOptions } from './client/client-commands.js';
 import { JOB_STATUSES } from './client/api-client.js';
 
@@ -29,11 +31,12 @@ program
   .option('--merge-length-s <s>', 'longest merged span', parseFloat, 15)
   .option('--max-segment-s <s>', 'longest VAD segment', parseFloat, 30)
   .option('--vad-threshold <p>', 'speech probability threshold', parseFloat, 0.5)
+  .option('--min-silence-ms <ms>', 'pause that ends a VAD segment', parseFloat, DEFAULT_SEGMENTER_OPTIONS.minSilenceMs)
   .option('--ban-emotion-unknown', 'never output EMO_UNKNOWN (FunASR ban_emo_unk)', false)
   .option('--languages <list>', 'tag each segment with the most probable of these languages (e.g. zh,en)')
   .option('--drop-no-speech', 'leave segments flagged noSpeech out of text formats', false)
   .option('--timeline-min-confidence <p>', 'leave tags below this confidence out of the timelines', parseFloat)
-  .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'rich', 'txt', 'srt', 'vtt']).default('rich'))
+  .addOption(new Option('-f, --format <format>', 'output format').choices(TRANSCRIPT_FORMATS).default('rich'))
   .option('--tags', 'with --format srt|vtt|txt: prefix cues with language/emotion/event tags', false)
   .option('-m, --model <dir>', 'model directory (model.onnx / model.int8.onnx + tokens.txt); default $EARSHOT_MODEL_DIR or ./models/sensevoice')
   .option('--model-file <name>', "ONNX file in the model directory ('auto': int8 on CPU, fp32 then fp16 on cuda/webgpu)")
@@ -59,7 +62,6 @@ program
     process.exitCode = await runDownload(opts);
   });
 
-const RESULT_FORMATS = ['json', 'rich', 'txt', 'srt', 'vtt'];
 const withConnection = (command: Command): Command =>
   command
     .option('--url <url>', 'Earshot API base URL (default $EARSHOT_URL, then http://127.0.0.1:8080)')
@@ -71,7 +73,7 @@ withConnection(program.command('submit'))
   .option('-w, --wait', 'wait for the job (progress on stderr) and print its result', false)
   .addOption(new Option('-l, --language <lang>', 'language hint').choices(['auto', 'zh', 'en', 'yue', 'ja', 'ko']))
   .option('--itn', 'inverse text normalisation', false)
-  .addOption(new Option('-f, --format <format>', 'result format printed with --wait').choices(RESULT_FORMATS).default('rich'))
+  .addOption(new Option('-f, --format <format>', 'result format printed with --wait').choices(TRANSCRIPT_FORMATS).default('rich'))
   .option('--webhook <url>', 'webhook URL for job.completed / job.failed')
   .option('--progress', 'draw the progress bar even when stderr is not a terminal')
   .action(async (source: string, opts: SubmitCliOptions) => {
@@ -89,7 +91,7 @@ withConnection(program.command('status'))
 withConnection(program.command('result'))
   .description("a completed job's transcript")
   .argument('<id>', 'job id')
-  .addOption(new Option('-f, --format <format>', 'format').choices(RESULT_FORMATS).default('rich'))
+  .addOption(new Option('-f, --format <format>', 'format').choices(TRANSCRIPT_FORMATS).default('rich'))
   .action(async (id: string, opts: { format: string }) => {
     process.exitCode = await runClientCommand(() => runResult(id, opts, processEnv()));
   });

@@ -9,11 +9,12 @@ import { createTagScorer, type TagScorer } from '../decoding/tag-confidence.js';
 import { AppError } from '../errors/app-error.js';
 import type { Features } from '../features/compute-features.js';
 import type { SegmentBatcher } from '../model/dynamic-batcher.js';
-import type { InferenceRunner } from '../model/inference-runner.js';
+import type { InferenceRunner, ItemDecode } from '../model/inference-runner.js';
 import type { SenseVoiceMetadata } from '../model/model-metadata.js';
 import { buildTranscript } from '../results/build-transcript.js';
 import type { Transcript, TranscriptSegment } from '../results/transcript.js';
 import type { SpeechDetector } from '../vad/speech-detector.js';
+import { SegmentsInOrder } from './segments-in-order.js';
 import { CheckedTranscribeRequestSchema, promptLanguage, type TranscribeRequestInput, type TranscribeRequest } from './transcribe-request.js';
 
 const SAMPLE_RATE = 16_000;
@@ -42,6 +43,8 @@ export interface TranscribeProgress {
 
 export interface TranscribeHooks {
   onProgress?: (p: TranscribeProgress) => void;
+  /** Each segment once decoded, in index order (times in the file), before the transcript is built. */
+  onSegment?: (segment: TranscriptSegment) => void;
   signal?: AbortSignal;
 }
 
@@ -252,21 +255,8 @@ class PipelineEngine implements Engine {
         segmentsTotal: spans.length,
       });
     report();
-    const decodes = await Promise.all(
-      items.map((item) =>
-        this.batcher.decode(item, signal ? { signal } : {}).then((d) => {
-          done++;
-          report();
-          return d;
-        }),
-      ),
-    );
-    const inferenceMs = performance.now() - t;
-    checkAbort();
-
     // 4. Tokens → tags, text, times (in the file: a chunk's spans are shifted by its offset).
-    t = performance.now();
-    const segments: TranscriptSegment[] = decodes.map((greedy, index) => {
+    const toSegment = (greedy: ItemDecode, index: number): TranscriptSegment => {
       const span = spans[index]!;
       const startS = round3(span.startS + offsetS);
       const decoded = decodeSenseVoiceOutput(greedy, this.symbols, {
@@ -276,7 +266,23 @@ class PipelineEngine implements Engine {
       const { slotPieces: _slots, ...rest } = decoded;
       const tags = scoreSegmentTags(decoded, greedy.queryLogProbs, this.tags, request);
       return { index, startS, endS: round3(span.endS + offsetS), ...rest, ...tags };
-    });
+    };
+    const early = hooks.onSegment ? new SegmentsInOrder(toSegment, hooks.onSegment) : null;
+    const decodes = await Promise.all(
+      items.map((item, index) =>
+        this.batcher.decode(item, signal ? { signal } : {}).then((d) => {
+          done++;
+          report();
+          early?.decoded(d, index);
+          return d;
+        }),
+      ),
+    );
+    const inferenceMs = performance.now() - t;
+    checkAbort();
+
+    t = performance.now();
+    const segments: TranscriptSegment[] = early?.segments() ?? decodes.map(toSegment);
     const decodingMs = performance.now() - t;
     const totalMs = performance.now() - clock.started;
     onProgress?.({ phase: 'done', fraction: 1, segmentsDone: spans.length, segmentsTotal: spans.length });

@@ -9,8 +9,7 @@ import type { InferenceRunner } from '../model/inference-runner.js';
 import { resolveModelFiles, HOW_TO_GET_A_MODEL } from '../model/model-files.js';
 import { SenseVoiceSession } from '../model/sense-voice-session.js';
 import { ThreadedRunner } from '../model/threaded-runner.js';
-import { SileroVad } from '../vad/silero-vad.js';
-import { createSileroSpeechDetector } from '../vad/speech-detector.js';
+import { ThreadedSileroDetector } from '../vad/threaded-silero-detector.js';
 import { createEngine, type Engine } from './engine.js';
 
 export interface LoadEngineOptions {
@@ -22,7 +21,7 @@ export interface LoadEngineOptions {
 
 /**
  * The engine of a configuration: the model of `config.modelDir` (in a worker thread unless
- * `inferenceThread` is false), its tokens.txt, Silero VAD, the model's feature extractor and one
+ * `inferenceThread` is false), its tokens.txt, Silero VAD (in its own worker thread), the model's feature extractor and one
  * dynamic batcher. Apps call this; `createEngine` takes the parts instead.
  * @throws AppError MODEL_NOT_FOUND without a model directory, MODEL_INVALID when tokens.txt does
  *   not match the model.
@@ -36,7 +35,7 @@ export async function loadEngine(config: EngineConfig, options: LoadEngineOption
     deviceId: config.cudaDeviceId,
     forceInt8OnGpu: config.forceInt8OnGpu,
   };
-  const [symbols, vad] = await Promise.all([SymbolTable.fromFile(files.tokensPath), SileroVad.create()]);
+  const [symbols, vad] = await Promise.all([SymbolTable.fromFile(files.tokensPath), ThreadedSileroDetector.start()]);
   // Every result carries the query frames' log-probabilities over the tag pieces (tag confidence).
   const decode = { queryTagIds: queryTagIds(symbols) };
   let runner: InferenceRunner;
@@ -68,7 +67,7 @@ export async function loadEngine(config: EngineConfig, options: LoadEngineOption
   );
   return createEngine({
     runner,
-    speechDetector: createSileroSpeechDetector(vad),
+    speechDetector: vad,
     features,
     batcher,
     symbols,

@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, retryable: false },
   REQUEST_TIMEOUT: { httpStatus: 408, retryable: false },
   HEADERS_TOO_LARGE: { httpStatus: 431, retryable: false },
+  /** A synchronous request (POST /v1/audio/transcriptions) waited EARSHOT_SYNC_TIMEOUT_S; its job goes on. */
+  SYNC_TIMEOUT: { httpStatus: 504, retryable: false },
   // infrastructure
   STORAGE_ERROR: { httpStatus: 503, retryable: true },
   /** The storage backend cannot be reached (connection refused or reset, timeout, 5xx). */
