@@ -43,6 +43,8 @@ export const EngineConfigSchema = z.object({
   batchSizeS: z.coerce.number().positive().max(3600).default(60),
   /** @defaultValue 32 */
   maxBatchItems: z.coerce.number().int().min(1).max(1024).default(32),
+  /** Largest share of a batch that may be padding (model/dynamic-batcher.ts); 1 = no limit. @defaultValue 0.2 */
+  batchMaxPadding: z.coerce.number().min(0).max(1).default(0.2),
   /** How long a segment may wait for others to share its batch. @defaultValue 0 */
   batchDelayMs: z.coerce.number().int().min(0).max(10_000).default(0),
   /** ffmpeg binary for non-WAV input; 'none' disables it (WAV only). @defaultValue 'ffmpeg' */
@@ -66,6 +68,7 @@ export const ENGINE_ENV = {
   optimizedModelCache: 'EARSHOT_OPTIMIZED_MODEL_CACHE',
   batchSizeS: 'EARSHOT_BATCH_SIZE_S',
   maxBatchItems: 'EARSHOT_MAX_BATCH_ITEMS',
+  batchMaxPadding: 'EARSHOT_BATCH_MAX_PADDING',
   batchDelayMs: 'EARSHOT_BATCH_DELAY_MS',
   ffmpegPath: 'EARSHOT_FFMPEG',
   maxAudioS: 'EARSHOT_MAX_AUDIO_S',

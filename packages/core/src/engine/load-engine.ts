@@ -58,7 +58,7 @@ export async function loadEngine(config: EngineConfig, options: LoadEngineOption
   });
   const batcher = new DynamicBatcher(
     runner,
-    { batchSizeS: config.batchSizeS, maxBatchItems: config.maxBatchItems, maxDelayMs: config.batchDelayMs },
+    { batchSizeS: config.batchSizeS, maxBatchItems: config.maxBatchItems, maxDelayMs: config.batchDelayMs, maxPaddingShare: config.batchMaxPadding },
     options.onBatch,
   );
   return createEngine({

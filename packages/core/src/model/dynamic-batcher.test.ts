@@ -144,6 +144,23 @@ describe('DynamicBatcher batch forming', () => {
     expect(batches).toEqual([[1], [2, 3]]);
   });
 
+  it('keeps padding within maxPaddingShare: a 30 s chunk and its 5 s remainder run apart', async () => {
+    const reports: BatchReport[] = [];
+    const { runner, batches } = fakeRunner();
+    const batcher = batcherWith(runner, { batchSizeS: 100 }, (r) => reports.push(r)); // 1,000 frames
+    const all = Promise.all([batcher.decode(item(1, 500)), batcher.decode(item(2, 84)), batcher.decode(item(3, 450))]);
+    await vi.runAllTimersAsync();
+    expect(names(await all)).toEqual([1, 2, 3]);
+    // 500 + 450 pad 50 of 1,000 (5 %); 84 beside them would make it 1,500 padded for 1,034.
+    expect(batches).toEqual([[1, 3], [2]]);
+    expect(reports.every((r) => (r.paddedFrames - r.frames) / r.paddedFrames <= 0.2)).toBe(true);
+
+    const { runner: unlimitedRunner, batches: unlimited } = fakeRunner();
+    const gpu = batcherWith(unlimitedRunner, { batchSizeS: 100, maxPaddingShare: 1 });
+    await Promise.all([gpu.decode(item(1, 500)), gpu.decode(item(2, 84)), vi.runAllTimersAsync()]);
+    expect(unlimited).toEqual([[1, 2]]);
+  });
+
   it('batches the items closest in length to the oldest one together (less padding)', async () => {
     const { runner, batches } = fakeRunner();
     const batcher = batcherWith(runner, { batchSizeS: 10 }); // 100 frames

@@ -11,6 +11,14 @@ export interface BatcherOptions {
   /** Upper bound on items per batch. @defaultValue 32 */
   maxBatchItems: number;
   /**
+   * Largest share of a batch's padded frames that may be padding: a segment joins a batch only
+   * if the batch stays within it (the oldest segment always runs). Padding is computed and
+   * thrown away: on a CPU a 30 s chunk batched with a 5 s remainder costs nearly two 30 s
+   * chunks. 1 = no limit (GPUs, where a batch costs about as much as one item).
+   * @defaultValue 0.2
+   */
+  maxPaddingShare?: number;
+  /**
    * How long the oldest waiting item may wait for company before its batch runs
    * anyway (Triton's max_queue_delay). 0 still collects everything submitted in
    * the same tick. @defaultValue 0
@@ -143,12 +151,19 @@ export class DynamicBatcher implements SegmentBatcher {
       (a, b) => Math.abs(a.item.frames - anchor.item.frames) - Math.abs(b.item.frames - anchor.item.frames),
     );
     const batch: Pending[] = [];
+    const maxPadding = this.options.maxPaddingShare ?? DEFAULT_MAX_PADDING_SHARE;
     let maxFrames = 0;
+    let validFrames = 0;
     for (const p of byCloseness) {
       const nextMax = Math.max(maxFrames, p.item.frames, 1);
-      if (batch.length > 0 && (nextMax * (batch.length + 1) > this.budgetFrames || batch.length >= this.options.maxBatchItems)) continue;
+      const padded = nextMax * (batch.length + 1);
+      if (batch.length > 0) {
+        if (padded > this.budgetFrames || batch.length >= this.options.maxBatchItems) continue;
+        if ((padded - validFrames - p.item.frames) / padded > maxPadding) continue;
+      }
       batch.push(p);
       maxFrames = nextMax;
+      validFrames += p.item.frames;
     }
     const taken = new Set(batch);
     const rest = this.pending.filter((p) => !taken.has(p));
@@ -201,6 +216,9 @@ export class DynamicBatcher implements SegmentBatcher {
     }
   }
 }
+
+/** See BatcherOptions.maxPaddingShare. */
+export const DEFAULT_MAX_PADDING_SHARE = 0.2;
 
 function canceled(): AppError {
   return new AppError('JOB_CANCELED', 'transcription canceled');
