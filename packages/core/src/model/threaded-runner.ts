@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AppError } from '../errors/app-error.js';
+import { spawnModuleThread } from '../runtime/spawn-module-thread.js';
 import { parseSenseVoiceMetadata, type SenseVoiceMetadata } from './model-metadata.js';
 import type { BatchItem, DecodeOptions, InferenceRunner, ItemDecode, RuntimeOptions } from './inference-runner.js';
 import type { SerializedError, ThreadInit, ThreadRequest, ThreadResponse } from './thread-protocol.js';
@@ -97,15 +96,6 @@ function fromSerialized(e: SerializedError): AppError {
   return new AppError(e.code, e.message, e.details ? { details: e.details } : {});
 }
 
-/**
- * dist/…/inference-thread.js at run time. When this module runs from its .ts source
- * (vitest, tsx) the thread loads the .ts entry through tsx's loader, registered inside
- * the thread: Node 20 does not apply `--import` hooks from a worker's execArgv.
- */
 function spawnThread(init: ThreadInit): Worker {
-  const js = new URL('./inference-thread.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: init });
-  const ts = new URL('./inference-thread.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(ts)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: init });
+  return spawnModuleThread(import.meta.url, 'inference-thread', init);
 }
