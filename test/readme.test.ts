@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AUTOSCALE_ENV } from '@earshot/core/config/autoscale-config';
+import { CLIENT_ENV } from '@earshot/core/config/client-config';
 import { SUPERVISOR_ENV } from '@earshot/core/config/supervisor-config';
 import { ENGINE_ENV } from '@earshot/core/config/engine-config';
 import { HTTP_ENV } from '@earshot/core/config/http-config';
@@ -12,7 +13,7 @@ import { REPO_ROOT } from './setup/paths.js';
 
 describe('README', () => {
   const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-  const configVars = new Set<string>([ENGINE_ENV, SERVICE_ENV, HTTP_ENV, WORKER_ENV, AUTOSCALE_ENV, SUPERVISOR_ENV].flatMap((m) => Object.values(m)));
+  const configVars = new Set<string>([ENGINE_ENV, SERVICE_ENV, HTTP_ENV, WORKER_ENV, AUTOSCALE_ENV, SUPERVISOR_ENV, CLIENT_ENV].flatMap((m) => Object.values(m)));
   const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Scaling'));
 
   it('documents every configuration variable', () => {

@@ -44,6 +44,8 @@ export interface EarshotStackOptions {
 export interface EarshotStack {
   readonly names: RunNames;
   readonly tenant: string;
+  /** The API key of `tenant` (the API's only key). */
+  readonly apiKey: string;
   /** The `whsec_…` secret the services sign webhooks with. */
   readonly webhookSecret: string;
   readonly bucket: TestBucket;
@@ -130,6 +132,7 @@ export async function createEarshotStack(options: EarshotStackOptions): Promise<
   const stack: EarshotStack = {
     names,
     tenant,
+    apiKey,
     webhookSecret,
     bucket,
     group,

@@ -29,6 +29,8 @@ import { devApiKey } from './runtime/dev-credentials.js';
 import { createFailFastRedis, waitForRedis } from './runtime/fail-fast-redis.js';
 import { createHttpServer } from './runtime/http-server.js';
 import { createAudioMeasurer } from './jobs/measure-audio.js';
+import { startSubmissionSweeper } from './jobs/sweep-submissions.js';
+import { UploadRegistry } from './uploads/upload-registry.js';
 import { startWebhookDeliverer, webhookAttemptsStoreOf } from './runtime/webhook-deliverer.js';
 import { closeRedis } from '@earshot/core/runtime/close-redis';
 import { createReleaseStack } from '@earshot/core/runtime/release-stack';
@@ -121,6 +123,16 @@ async function main(): Promise<void> {
       isDraining: () => draining,
       measureAudio: createAudioMeasurer({ store, ffmpegPath: ffmpegPath === 'none' ? null : ffmpegPath, logger }),
     });
+    const sweepMs = http.submissionSweepS * 1000;
+    const stopSweeper = startSubmissionSweeper({
+      jobs,
+      queue,
+      uploads: new UploadRegistry(redis, service.keyPrefix),
+      logger,
+      ageMs: sweepMs,
+      intervalMs: Math.min(30_000, sweepMs / 2),
+    });
+    releasers.push('submission sweeper', stopSweeper);
     const httpServer = createHttpServer(app, { requestTimeoutMs: http.requestTimeoutMs, logger });
     const address = await listen(httpServer, http.port, http.host);
     releasers.push('http server', () => closeServer(httpServer));

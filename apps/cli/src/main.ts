@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 /**
- * `earshot`: the embedded way to run the main job. Transcribes files in this
- * process with no Redis or S3: decode → VAD → batched SenseVoice → transcript.
+ * `earshot`: the embedded way to run the main job (`transcribe`: files in this process with no
+ * Redis or S3: decode → VAD → batched SenseVoice → transcript), and a client of a running API
+ * (`submit`, `status`, `result`, `jobs`).
  */
 import { Command, Option } from 'commander';
 import { processEnv } from '@earshot/core/config/env';
 import { isAppError } from '@earshot/core/errors/app-error';
 import { runTranscribe, type TranscribeCliOptions } from './transcribe-command.js';
 import { runDownload, type DownloadCliOptions } from './download-command.js';
+import { runClientCommand, runJobs, runResult, runStatus, runSubmit, type SubmitCliOptions } from './client/client-commands.js';
+import { JOB_STATUSES } from './client/api-client.js';
 
 const program = new Command()
   .name('earshot')
@@ -26,6 +29,9 @@ program
   .option('--max-segment-s <s>', 'longest VAD segment', parseFloat, 30)
   .option('--vad-threshold <p>', 'speech probability threshold', parseFloat, 0.5)
   .option('--ban-emotion-unknown', 'never output EMO_UNKNOWN (FunASR ban_emo_unk)', false)
+  .option('--languages <list>', 'tag each segment with the most probable of these languages (e.g. zh,en)')
+  .option('--drop-no-speech', 'leave segments flagged noSpeech out of text formats', false)
+  .option('--timeline-min-confidence <p>', 'leave tags below this confidence out of the timelines', parseFloat)
   .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'rich', 'txt', 'srt', 'vtt']).default('rich'))
   .option('--tags', 'with --format srt|vtt|txt: prefix cues with language/emotion/event tags', false)
   .option('-m, --model <dir>', 'model directory (model.onnx / model.int8.onnx + tokens.txt); default $EARSHOT_MODEL_DIR or ./models/sensevoice')
@@ -49,6 +55,49 @@ program
   .option('--dry-run', 'print what would be done and exit', false)
   .action(async (opts: DownloadCliOptions) => {
     process.exitCode = await runDownload(opts);
+  });
+
+const RESULT_FORMATS = ['json', 'rich', 'txt', 'srt', 'vtt'];
+const withConnection = (command: Command): Command =>
+  command
+    .option('--url <url>', 'Earshot API base URL (default $EARSHOT_URL, then http://127.0.0.1:8080)')
+    .option('--api-key <key>', 'API key (default $EARSHOT_API_KEY)');
+
+withConnection(program.command('submit'))
+  .description('send a file, an https:// URL or an s3:// URI to a running Earshot API; prints the job id')
+  .argument('<source>', 'audio file, URL or s3:// URI')
+  .option('-w, --wait', 'wait for the job (progress on stderr) and print its result', false)
+  .addOption(new Option('-l, --language <lang>', 'language hint').choices(['auto', 'zh', 'en', 'yue', 'ja', 'ko']))
+  .option('--itn', 'inverse text normalisation', false)
+  .addOption(new Option('-f, --format <format>', 'result format printed with --wait').choices(RESULT_FORMATS).default('rich'))
+  .option('--webhook <url>', 'webhook URL for job.completed / job.failed')
+  .option('--progress', 'draw the progress bar even when stderr is not a terminal')
+  .action(async (source: string, opts: SubmitCliOptions) => {
+    process.exitCode = await runClientCommand(() => runSubmit(source, opts, processEnv()));
+  });
+
+withConnection(program.command('status'))
+  .description("a job's status, progress and result summary")
+  .argument('<id>', 'job id')
+  .option('--json', 'print the job resource as JSON', false)
+  .action(async (id: string, opts: { json: boolean }) => {
+    process.exitCode = await runClientCommand(() => runStatus(id, opts, processEnv()));
+  });
+
+withConnection(program.command('result'))
+  .description("a completed job's transcript")
+  .argument('<id>', 'job id')
+  .addOption(new Option('-f, --format <format>', 'format').choices(RESULT_FORMATS).default('rich'))
+  .action(async (id: string, opts: { format: string }) => {
+    process.exitCode = await runClientCommand(() => runResult(id, opts, processEnv()));
+  });
+
+withConnection(program.command('jobs'))
+  .description("the tenant's jobs, newest first")
+  .addOption(new Option('--status <status>', 'only jobs in this status').choices([...JOB_STATUSES]))
+  .option('-n, --limit <n>', 'how many', (v) => parseInt(v, 10), 20)
+  .action(async (opts: { status?: string; limit: number }) => {
+    process.exitCode = await runClientCommand(() => runJobs(opts, processEnv()));
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

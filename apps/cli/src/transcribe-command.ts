@@ -19,6 +19,10 @@ export interface TranscribeCliOptions {
   maxSegmentS: number;
   vadThreshold: number;
   banEmotionUnknown: boolean;
+  /** Comma-separated allowed languages (`zh,en`). */
+  languages?: string;
+  dropNoSpeech: boolean;
+  timelineMinConfidence?: number;
   format: TranscriptFormat;
   tags: boolean;
   model?: string;
@@ -55,6 +59,9 @@ export async function runTranscribe(files: string[], opts: TranscribeCliOptions,
     language: opts.language,
     itn: opts.itn,
     banEmotionUnknown: opts.banEmotionUnknown,
+    dropNoSpeech: opts.dropNoSpeech,
+    ...(opts.languages !== undefined ? { languages: opts.languages.split(',').map((l) => l.trim()) as TranscribeRequestInput['languages'] } : {}),
+    ...(opts.timelineMinConfidence !== undefined ? { timelineMinConfidence: opts.timelineMinConfidence } : {}),
     vad: opts.vad
       ? { threshold: opts.vadThreshold, maxSegmentS: opts.maxSegmentS, merge: opts.mergeVad, mergeLengthS: opts.mergeLengthS }
       : false,

@@ -27,6 +27,22 @@ describe('multipart options', () => {
     expect(parsed.options).toMatchObject({ language: 'zh', itn: false, priority: 7, alerts: [] });
   });
 
+  it('takes the tag options of transcript 1.1 and refuses a language hint outside `languages`', () => {
+    const ok = parseMultipartOptions(
+      new Map([
+        ['options', '{"languages":["zh","en"],"dropNoSpeech":true,"timelineMinConfidence":0.5,"alerts":[{"emotion":"ANGRY","minSeconds":5,"minConfidence":0.6}]}'],
+      ]),
+    );
+    expect(ok.options).toMatchObject({ languages: ['zh', 'en'], dropNoSpeech: true, timelineMinConfidence: 0.5, alerts: [{ minConfidence: 0.6 }] });
+    expect(() => parseMultipartOptions(new Map([['options', '{"language":"en","languages":["zh"]}']]))).toThrow(/language "en" is not one of languages/);
+    expect(() => parseMultipartOptions(new Map([['options', '{"languages":["zh","zh"]}']]))).toThrow(/repeat/);
+    expect(() => parseMultipartOptions(new Map([['options', '{"languages":["de"]}']]))).toThrow(/languages/);
+    expect(() => parseMultipartOptions(new Map([['options', '{"languages":[]}']]))).toThrow(/languages/);
+    const json = createJobJsonSchema({ allowHttp: false });
+    expect(json.safeParse({ audio: { url: 'https://a.example/x.wav' }, language: 'ko', languages: ['zh'] }).success).toBe(false);
+    expect(json.safeParse({ audio: { url: 'https://a.example/x.wav' }, language: 'zh', languages: ['zh', 'en'] }).success).toBe(true);
+  });
+
   it('refuses field names that could reach an object prototype', () => {
     for (const name of ['__proto__.polluted', 'constructor.prototype.x', 'a..b']) {
       expect(() => multipartOptionsInput(new Map([[name, '1']]))).toThrow(AppError);

@@ -2,7 +2,9 @@
  * The one path every new job takes, whatever the request looked like: claim the
  * Idempotency-Key, claim the upload, create the record (status queued), enqueue it. A failure
  * after a claim releases it again, and a record whose enqueue failed is removed, so nothing is
- * left half-created: the client can simply retry.
+ * left half-created: the client can simply retry. When Redis dies mid-submission the undo itself
+ * may not run; the record stays marked as a pending submission and `sweepSubmissions` finishes
+ * the job later (sweep-submissions.ts).
  */
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
@@ -78,13 +80,16 @@ export async function submitJob(deps: SubmitDeps, s: Submission): Promise<Submit
       idempotencyKey: s.idempotencyKey,
       audio: await deps.measureAudio(s.source),
     });
-    await deps.jobs.create(job);
+    await deps.jobs.create(job, { uploadId: s.upload?.id ?? null });
     created = true;
     try {
       await enqueueTranscription(deps.queue, job, deps.retry);
     } catch (err) {
       throw new AppError('QUEUE_UNAVAILABLE', 'could not enqueue the job', { cause: err });
     }
+    // The job is queued: from here on it must not be undone. A mark left behind (Redis gone right
+    // now) is cleared by the sweeper, which finds the queued job.
+    await deps.jobs.submitted(job.id).catch((err: unknown) => deps.logger.warn({ err, jobId: job.id }, 'could not clear a pending-submission mark'));
     return { job, replayed: false };
   } catch (err) {
     await undo(deps, s, { uploadClaimed, created }).catch((undoErr: unknown) =>

@@ -80,6 +80,12 @@ export const HttpConfigSchema = z.object({
   requestTimeoutMs: z.coerce.number().int().min(0).default(3_600_000),
   /** Graceful shutdown budget; after it the process exits with status 1. @defaultValue 25000 */
   shutdownTimeoutMs: z.coerce.number().int().min(0).default(25_000),
+  /**
+   * Age after which a submission that wrote its job record but never confirmed its enqueue (Redis
+   * died in between) is finished by the API's sweeper; it runs every half of this, at most 30 s.
+   * @defaultValue 60
+   */
+  submissionSweepS: z.coerce.number().min(1).max(3600).default(60),
 });
 
 export type HttpConfig = z.infer<typeof HttpConfigSchema>;
@@ -97,6 +103,7 @@ export const HTTP_ENV = {
   logLevel: 'EARSHOT_LOG_LEVEL',
   requestTimeoutMs: 'EARSHOT_REQUEST_TIMEOUT_MS',
   shutdownTimeoutMs: 'EARSHOT_SHUTDOWN_TIMEOUT_MS',
+  submissionSweepS: 'EARSHOT_SUBMISSION_SWEEP_S',
 } as const;
 
 export function loadHttpConfig(env: EnvSource): HttpConfig {

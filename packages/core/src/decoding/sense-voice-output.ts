@@ -26,8 +26,11 @@ export interface SlotPieces {
   itn: string | null;
 }
 
-/** One segment's decode: a TranscriptSegment without its place in the audio, plus the raw slot pieces. */
-export interface SegmentDecode extends Omit<TranscriptSegment, 'index' | 'startS' | 'endS'> {
+/** Segment fields scored from the query frames afterwards (decoding/segment-tags.ts). */
+type ScoredTagField = 'languageProbs' | 'emotionProbs' | 'eventProbs' | 'languageConfidence' | 'emotionConfidence' | 'eventConfidence' | 'noSpeech';
+
+/** One segment's decode: a TranscriptSegment without its place in the audio or tag scores, plus the raw slot pieces. */
+export interface SegmentDecode extends Omit<TranscriptSegment, 'index' | 'startS' | 'endS' | ScoredTagField> {
   slotPieces: SlotPieces;
 }
 

@@ -3,6 +3,8 @@ import { memorySampleSource, type SampleSource } from '../audio/sample-source.js
 import type { EngineConfig } from '../config/engine-config.js';
 import type { SymbolTable } from '../decoding/symbol-table.js';
 import { decodeSenseVoiceOutput } from '../decoding/sense-voice-output.js';
+import { scoreSegmentTags } from '../decoding/segment-tags.js';
+import { createTagScorer, type TagScorer } from '../decoding/tag-confidence.js';
 import { AppError } from '../errors/app-error.js';
 import type { SegmentBatcher } from '../model/dynamic-batcher.js';
 import type { InferenceRunner } from '../model/inference-runner.js';
@@ -11,7 +13,7 @@ import { buildTranscript } from '../results/build-transcript.js';
 import type { Transcript, TranscriptSegment } from '../results/transcript.js';
 import type { SpeechDetector } from '../vad/speech-detector.js';
 import { feedSegments, type FeatureComputer, type FeedLimits } from './segment-feed.js';
-import { TranscribeRequestSchema, type TranscribeRequestInput, type TranscribeRequest } from './transcribe-request.js';
+import { CheckedTranscribeRequestSchema, promptLanguage, type TranscribeRequestInput, type TranscribeRequest } from './transcribe-request.js';
 
 const SAMPLE_RATE = 16_000;
 /** Chunk length when VAD is off and the audio is longer than one segment should be. */
@@ -152,6 +154,8 @@ class PipelineEngine implements Engine {
   private readonly batcher: SegmentBatcher;
   private readonly modelFile: string;
   private readonly feedLimits: FeedLimits;
+  /** Tag probabilities from the runner's query-frame scores (null when it returns none). */
+  private readonly tags: TagScorer | null;
 
   constructor(parts: EngineParts) {
     this.config = parts.config;
@@ -162,6 +166,8 @@ class PipelineEngine implements Engine {
     this.batcher = parts.batcher;
     this.modelFile = parts.modelFile;
     this.feedLimits = { batchItems: parts.config.maxBatchItems, batchS: parts.config.batchSizeS, groupsInFlight: GROUPS_IN_FLIGHT };
+    const tagIds = parts.runner.queryTagIds;
+    this.tags = tagIds && tagIds.length > 0 ? createTagScorer(parts.symbols, tagIds) : null;
   }
 
   get metadata(): SenseVoiceMetadata {
@@ -270,7 +276,7 @@ class PipelineEngine implements Engine {
     onProgress?.({ phase: 'features', fraction: 0.1, segmentsDone: 0, segmentsTotal: spans.length });
     const t0 = performance.now();
     const meta = this.runner.metadata;
-    const languageId = meta.languageIds[request.language];
+    const languageId = meta.languageIds[promptLanguage(request)];
     const textNormId = request.itn ? meta.withItn : meta.withoutItn;
     const bannedIds = request.banEmotionUnknown ? idsOf(this.symbols, [EMO_UNKNOWN_PIECE]) : [];
     const report = (done: number): void =>
@@ -303,7 +309,8 @@ class PipelineEngine implements Engine {
         lfrWindowShift: meta.lfrWindowShift,
       });
       const { slotPieces: _slots, ...rest } = decoded;
-      return { index, startS, endS: round3(span.endS + offsetS), ...rest };
+      const tags = scoreSegmentTags(decoded, greedy.queryLogProbs, this.tags, request);
+      return { index, startS, endS: round3(span.endS + offsetS), ...rest, ...tags };
     });
     const decodingMs = performance.now() - t;
     const totalMs = performance.now() - clock.started;
@@ -338,6 +345,9 @@ class PipelineEngine implements Engine {
         itn: request.itn,
         banEmotionUnknown: request.banEmotionUnknown,
         vad: request.vad !== false,
+        languages: request.languages ?? null,
+        dropNoSpeech: request.dropNoSpeech,
+        timelineMinConfidence: request.timelineMinConfidence,
       },
     });
     // Decode warnings (AUDIO_PARTIALLY_DECODED) travel with the result they qualify.
@@ -356,7 +366,7 @@ function sourceOf(audio: EngineAudio): SampleSource {
 }
 
 function parseRequest(input: TranscribeRequestInput): TranscribeRequest {
-  const parsed = TranscribeRequestSchema.safeParse(input);
+  const parsed = CheckedTranscribeRequestSchema.safeParse(input);
   if (!parsed.success) {
     throw new AppError('INVALID_OPTIONS', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   }

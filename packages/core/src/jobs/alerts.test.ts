@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UNSCORED_TAGS } from '../decoding/segment-tags.js';
 import { buildTranscript } from '../results/build-transcript.js';
 import type { Transcript, TranscriptSegment } from '../results/transcript.js';
 import { evaluateAlerts } from './alerts.js';
@@ -18,13 +19,14 @@ function transcriptOf(durationS: number, spans: [number, number, string | null, 
     rawText: `<|en|><|${emotion ?? 'EMO_UNKNOWN'}|><|${event ?? 'Speech'}|><|withitn|>hello`,
     richText: 'hello',
     tokens: [],
+    ...UNSCORED_TAGS,
   }));
   return buildTranscript({
     audio: { durationS, format: 'wav', sampleRate: 16_000, channels: 1 },
     segments,
     timings: { decodeMs: 0, vadMs: 0, featuresMs: 0, inferenceMs: 0, decodingMs: 0, totalMs: 0, realTimeFactor: 0 },
     model: { name: 'test', file: 'model.onnx', synthetic: false, quantized: false, vocabSize: 10, executionProvider: 'cpu' },
-    options: { language: 'auto', itn: true, banEmotionUnknown: false, vad: true },
+    options: { language: 'auto', itn: true, banEmotionUnknown: false, vad: true, languages: null, dropNoSpeech: false, timelineMinConfidence: 0 },
   });
 }
 
@@ -80,6 +82,27 @@ describe('evaluateAlerts', () => {
     // A synthetic model's labels can be any vocabulary piece; summary maps are plain objects.
     const odd = transcriptOf(60, [[0, 2, 'constructor', 'toString']]);
     expect(evaluateAlerts(rules({ emotion: 'NEUTRAL' }, { event: 'Cough' }), odd)).toEqual([]);
+  });
+
+  it('counts only segments whose tag clears minConfidence', () => {
+    const t = transcriptOf(60, [
+      [0, 4, 'ANGRY', 'Laughter'],
+      [4, 8, 'ANGRY', 'Laughter'],
+      [8, 12, 'ANGRY', 'Laughter'],
+    ]);
+    const confidences = [0.9, 0.7, 0.4];
+    t.segments.forEach((s, i) => {
+      s.emotionConfidence = confidences[i] ?? null;
+      s.eventConfidence = confidences[i] ?? null;
+    });
+    expect(evaluateAlerts(rules({ emotion: 'ANGRY', minSeconds: 10 }), t)).toMatchObject([{ value: 12 }]);
+    expect(evaluateAlerts(rules({ emotion: 'ANGRY', minSeconds: 5, minConfidence: 0.6 }), t)).toMatchObject([
+      { rule: 'emotion:ANGRY>=5s@0.6', value: 8, threshold: 5 },
+    ]);
+    expect(evaluateAlerts(rules({ emotion: 'ANGRY', minSeconds: 10, minConfidence: 0.6 }), t)).toEqual([]);
+    expect(evaluateAlerts(rules({ event: 'Laughter', minCount: 1, minConfidence: 0.8 }), t)).toMatchObject([{ value: 1 }]);
+    // Unknown confidence (an unscored segment) never clears a floor.
+    expect(evaluateAlerts(rules({ emotion: 'ANGRY', minConfidence: 0.1 }), transcriptOf(60, [[0, 4, 'ANGRY', null]]))).toEqual([]);
   });
 
   it('finds nothing in a transcript without segments', () => {

@@ -1,10 +1,11 @@
+import { summarize, withConfidenceFloor } from '../results/timeline.js';
 import type { Transcript } from '../results/transcript.js';
 import type { AlertRule } from './job-options.js';
 import type { AlertMatch } from './job-record.js';
 
 /**
- * Alert rules checked against a finished transcript's summary (no second pass
- * over the segments). A rule matches only when its label is present at all:
+ * Alert rules checked against a finished transcript's summary (recomputed from the segments
+ * for a rule with `minConfidence`). A rule matches only when its label is present at all:
  * `{ emotion: 'ANGRY' }` (minSeconds 0) means "any angry speech", never "always".
  *
  * - emotion rule: `summary.emotionSeconds[emotion]` > 0 and ≥ `minSeconds`;
@@ -13,10 +14,15 @@ import type { AlertMatch } from './job-record.js';
  *
  * Returns one match per matching rule, in rule order.
  */
-export function evaluateAlerts(rules: readonly AlertRule[], transcript: Pick<Transcript, 'summary'>): AlertMatch[] {
+export function evaluateAlerts(rules: readonly AlertRule[], transcript: Pick<Transcript, 'summary' | 'segments' | 'audio'>): AlertMatch[] {
   const matches: AlertMatch[] = [];
   for (const rule of rules) {
-    const match = 'emotion' in rule ? matchEmotion(rule, transcript) : matchEvent(rule, transcript);
+    // A confidence floor counts only the segments whose tag clears it (the timelines' rule).
+    const counted =
+      rule.minConfidence === undefined
+        ? transcript
+        : { summary: summarize(withConfidenceFloor(transcript.segments, rule.minConfidence), transcript.audio.durationS) };
+    const match = 'emotion' in rule ? matchEmotion(rule, counted) : matchEvent(rule, counted);
     if (match) matches.push(match);
   }
   return matches;
@@ -32,7 +38,7 @@ function matchEmotion(rule: EmotionRule, transcript: Pick<Transcript, 'summary'>
   const minSeconds = rule.minSeconds ?? 0;
   if (seconds <= 0 || seconds < minSeconds) return null;
   return {
-    rule: rule.name ?? `emotion:${rule.emotion}>=${minSeconds}s`,
+    rule: rule.name ?? `emotion:${rule.emotion}>=${minSeconds}s${floorSuffix(rule)}`,
     kind: 'emotion',
     label: rule.emotion,
     message: `${formatNumber(seconds)} s of ${rule.emotion} speech (threshold ${formatNumber(minSeconds)} s)`,
@@ -56,7 +62,7 @@ function matchEvent(rule: EventRule, transcript: Pick<Transcript, 'summary'>): A
     ...(rule.minPerMinute !== undefined ? [`≥ ${formatNumber(rule.minPerMinute)}/min`] : []),
   ];
   return {
-    rule: rule.name ?? `event:${rule.event}${conditions.length ? `(${conditions.join(',').replaceAll(' ', '')})` : ''}`,
+    rule: rule.name ?? `event:${rule.event}${conditions.length ? `(${conditions.join(',').replaceAll(' ', '')})` : ''}${floorSuffix(rule)}`,
     kind: 'event',
     label: rule.event,
     message:
@@ -65,6 +71,11 @@ function matchEvent(rule: EventRule, transcript: Pick<Transcript, 'summary'>): A
     value: byRate ? stats.perMinute : stats.count,
     threshold,
   };
+}
+
+/** `@0.6` for a rule with a confidence floor (default rule names). */
+function floorSuffix(rule: AlertRule): string {
+  return rule.minConfidence === undefined ? '' : `@${formatNumber(rule.minConfidence)}`;
 }
 
 function formatNumber(x: number): string {

@@ -5,13 +5,16 @@ import { TranscribeRequestSchema } from '../engine/transcribe-request.js';
  * Alert rules (call-centre quality checks, engagement metrics): a job.alert
  * webhook fires and the result lists the match when a transcript satisfies one.
  * - emotion rule: at least `minSeconds` of segments with that emotion;
- * - event rule: at least `minCount` segments and/or `minPerMinute` per minute of audio with that event.
+ * - event rule: at least `minCount` segments and/or `minPerMinute` per minute of audio with that event;
+ * - `minConfidence` on either: only segments whose tag has at least that confidence count.
  */
 export const AlertRuleSchema = z.union([
   z
     .object({
       emotion: z.enum(['HAPPY', 'SAD', 'ANGRY', 'NEUTRAL', 'FEARFUL', 'DISGUSTED', 'SURPRISED']),
       minSeconds: z.number().min(0).max(86_400).default(0),
+      /** Only segments whose emotion confidence is at least this count (transcript 1.1). */
+      minConfidence: z.number().min(0).max(1).optional(),
       name: z.string().max(100).optional(),
     })
     .strict(),
@@ -20,6 +23,8 @@ export const AlertRuleSchema = z.union([
       event: z.enum(['BGM', 'Applause', 'Laughter', 'Cry', 'Sneeze', 'Breath', 'Cough', 'Speech']),
       minCount: z.number().int().min(1).max(100_000).optional(),
       minPerMinute: z.number().min(0).max(10_000).optional(),
+      /** Only segments whose event confidence is at least this count. */
+      minConfidence: z.number().min(0).max(1).optional(),
       name: z.string().max(100).optional(),
     })
     .strict(),

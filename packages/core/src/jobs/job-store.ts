@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors/app-error.js';
+import { z } from 'zod';
 import { JobRecordSchema, type JobRecord, type JobStatus } from './job-record.js';
 
 export interface JobStoreOptions {
@@ -51,13 +52,44 @@ export class JobStore {
     return `${this.prefix}idem:${tenant}:${key}`;
   }
 
-  async create(record: JobRecord): Promise<void> {
+  private pendingKey(): string {
+    return `${this.prefix}pending-submissions`;
+  }
+
+  /**
+   * Writes a new record, marked as a pending submission until `submitted` is called (after its
+   * enqueue): a submission that dies in between leaves the mark, and `pendingSubmissions` lets a
+   * sweeper finish it (see apps/api's sweep-submissions.ts).
+   */
+  async create(record: JobRecord, pending: { uploadId: string | null } = { uploadId: null }): Promise<void> {
+    const mark: PendingSubmission = { jobId: record.id, at: Date.now(), uploadId: pending.uploadId };
     const ok = await this.redis
       .multi()
       .set(this.jobKey(record.id), JSON.stringify(record), 'NX')
       .zadd(this.indexKey(record.tenant), Date.parse(record.createdAt), record.id)
+      .hset(this.pendingKey(), record.id, JSON.stringify(mark))
       .exec();
-    if (!ok || ok[0]?.[1] !== 'OK') throw new AppError('CONFLICT', `job ${record.id} already exists`);
+    if (!ok || ok[0]?.[1] !== 'OK') {
+      // The NX set failed: the other commands touched the existing job's index and mark only.
+      throw new AppError('CONFLICT', `job ${record.id} already exists`);
+    }
+  }
+
+  /** Clears the pending-submission mark of a job whose enqueue succeeded. */
+  async submitted(id: string): Promise<void> {
+    await this.redis.hdel(this.pendingKey(), id);
+  }
+
+  /** Submissions that wrote their record but never confirmed their enqueue (oldest first). */
+  async pendingSubmissions(): Promise<PendingSubmission[]> {
+    const all = await this.redis.hgetall(this.pendingKey());
+    const out: PendingSubmission[] = [];
+    for (const [jobId, text] of Object.entries(all)) {
+      const parsed = PendingSubmissionSchema.safeParse(safeJson(text));
+      // An unreadable mark is still a pending job: treat it as old, without an upload.
+      out.push(parsed.success ? parsed.data : { jobId, at: 0, uploadId: null });
+    }
+    return out.sort((a, b) => a.at - b.at);
   }
 
   async get(id: string): Promise<JobRecord | null> {
@@ -96,7 +128,7 @@ export class JobStore {
   }
 
   async delete(job: Pick<JobRecord, 'id' | 'tenant' | 'idempotencyKey'>): Promise<void> {
-    const tx = this.redis.multi().del(this.jobKey(job.id)).zrem(this.indexKey(job.tenant), job.id);
+    const tx = this.redis.multi().del(this.jobKey(job.id)).zrem(this.indexKey(job.tenant), job.id).hdel(this.pendingKey(), job.id);
     if (job.idempotencyKey) tx.del(this.idemKey(job.tenant, job.idempotencyKey));
     await tx.exec();
   }
@@ -197,4 +229,21 @@ function decodeCursor(cursor: string): { score: number; ids: string[] } {
     // fall through
   }
   throw new AppError('VALIDATION_FAILED', 'invalid cursor');
+}
+
+const PendingSubmissionSchema = z.object({
+  jobId: z.string().min(1),
+  /** When the record was written (ms since the epoch). */
+  at: z.number(),
+  /** The upload the submission claimed, released again if the submission is undone. */
+  uploadId: z.string().nullable(),
+});
+export type PendingSubmission = z.infer<typeof PendingSubmissionSchema>;
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }

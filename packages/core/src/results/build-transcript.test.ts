@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UNSCORED_TAGS } from '../decoding/segment-tags.js';
 import { decodeSenseVoiceOutput } from '../decoding/sense-voice-output.js';
 import { SymbolTable } from '../decoding/symbol-table.js';
 import { buildTranscript, SYNTHETIC_MODEL_NOTICE, type BuildTranscriptInput } from './build-transcript.js';
@@ -13,7 +14,7 @@ function segment(index: number, startS: number, endS: number, pieces: string[]):
   const ids = pieces.map((p) => symbols.id(p) as number);
   const decoded = decodeSenseVoiceOutput({ ids, frames: ids.map((_, i) => i) }, symbols, { segmentStartS: startS, lfrWindowShift: 6 });
   const { slotPieces: _slots, ...rest } = decoded;
-  return { index, startS, endS, ...rest };
+  return { index, startS, endS, ...rest, ...UNSCORED_TAGS };
 }
 
 function input(segments: TranscriptSegment[], synthetic = false): BuildTranscriptInput {
@@ -22,7 +23,7 @@ function input(segments: TranscriptSegment[], synthetic = false): BuildTranscrip
     segments,
     timings: { decodeMs: 1, vadMs: 2, featuresMs: 3, inferenceMs: 4, decodingMs: 5, totalMs: 15, realTimeFactor: 0.0005 },
     model: { name: 'iic/SenseVoiceSmall', file: 'model.int8.onnx', synthetic, quantized: true, vocabSize: 25055, executionProvider: 'cpu' },
-    options: { language: 'auto', itn: false, banEmotionUnknown: false, vad: true },
+    options: { language: 'auto', itn: false, banEmotionUnknown: false, vad: true, languages: null, dropNoSpeech: false, timelineMinConfidence: 0 },
   };
 }
 
@@ -71,7 +72,7 @@ describe('buildTranscript', () => {
   });
 
   it('produces a document that satisfies the schema, without notice for real models', () => {
-    expect(t.schemaVersion).toBe('1.0');
+    expect(t.schemaVersion).toBe('1.1');
     expect(t.notice).toBeUndefined();
     expect('notice' in t).toBe(false);
     expect(transcriptSchema.parse(JSON.parse(JSON.stringify(t)))).toEqual(t);
@@ -84,7 +85,7 @@ describe('buildTranscript', () => {
   it('handles a transcript without segments', () => {
     const empty = buildTranscript(input([]));
     expect(empty).toMatchObject({ language: null, text: '', richText: '', emotionTimeline: [], eventTimeline: [] });
-    expect(empty.summary).toEqual({ speechS: 0, speechRatio: 0, emotionSeconds: {}, events: {}, languageShares: {} });
+    expect(empty.summary).toEqual({ speechS: 0, speechRatio: 0, emotionSeconds: {}, events: {}, languageShares: {}, languageProbs: {}, noSpeech: { segments: 0, seconds: 0 } });
     expect(transcriptSchema.safeParse(empty).success).toBe(true);
   });
 });

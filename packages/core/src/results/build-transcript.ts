@@ -33,21 +33,24 @@ export interface BuildTranscriptInput {
  *   repeated leading event emoji and a repeated trailing emotion emoji are dropped;
  * - emotion/event timelines and the summary (results/timeline.ts);
  * - `notice` when the model is synthetic.
+ * With `options.dropNoSpeech`, `text` and `richText` leave out segments flagged noSpeech (as the
+ * text formats do, see textSegments); the segments themselves stay, flagged.
  */
 export function buildTranscript(input: BuildTranscriptInput): Transcript {
   const { audio, segments, timings, model, options } = input;
   const mergeGapS = input.mergeGapS ?? DEFAULT_MERGE_GAP_S;
+  const shown = textSegments({ segments, options });
   const transcript: Transcript = {
     schemaVersion: TRANSCRIPT_SCHEMA_VERSION,
     audio,
     language: dominantLanguage(segments),
-    text: segments
+    text: shown
       .map((s) => s.text)
       .filter((t) => t.length > 0)
       .join(' '),
-    richText: richTranscriptionPostprocess(segments.map((s) => s.rawText).join(' ')),
+    richText: richTranscriptionPostprocess(shown.map((s) => s.rawText).join(' ')),
     segments,
-    ...buildTimelines(segments, mergeGapS),
+    ...buildTimelines(segments, mergeGapS, options.timelineMinConfidence),
     summary: summarize(segments, audio.durationS),
     timings,
     model,
@@ -55,4 +58,9 @@ export function buildTranscript(input: BuildTranscriptInput): Transcript {
   };
   if (model.synthetic) transcript.notice = SYNTHETIC_MODEL_NOTICE;
   return transcript;
+}
+
+/** The segments text outputs show: all of them, or those not flagged noSpeech under `dropNoSpeech`. */
+export function textSegments(transcript: { segments: readonly TranscriptSegment[]; options: Pick<TranscriptOptions, 'dropNoSpeech'> }): TranscriptSegment[] {
+  return transcript.options.dropNoSpeech ? transcript.segments.filter((s) => !s.noSpeech) : [...transcript.segments];
 }

@@ -49,6 +49,18 @@ describe('buildTimeline', () => {
     expect(t.emotionTimeline.map((i) => i.label)).toEqual(['HAPPY', 'SAD']);
     expect(t.eventTimeline).toEqual([{ startS: 0, endS: 2, label: 'BGM' }]);
   });
+
+  it('leaves tags below the confidence floor (or of unknown confidence) out of the timelines', () => {
+    const spans = [
+      { ...span(0, 2, 'ANGRY', 'BGM'), emotionConfidence: 0.9, eventConfidence: 0.4 },
+      { ...span(2, 4, 'ANGRY', 'BGM'), emotionConfidence: 0.5, eventConfidence: 0.8 },
+      { ...span(4, 6, 'ANGRY', 'BGM') }, // unscored
+    ];
+    expect(buildTimelines(spans).emotionTimeline).toEqual([{ startS: 0, endS: 6, label: 'ANGRY' }]);
+    const floored = buildTimelines(spans, 1, 0.6);
+    expect(floored.emotionTimeline).toEqual([{ startS: 0, endS: 2, label: 'ANGRY' }]);
+    expect(floored.eventTimeline).toEqual([{ startS: 2, endS: 4, label: 'BGM' }]);
+  });
 });
 
 describe('summarize', () => {
@@ -61,13 +73,26 @@ describe('summarize', () => {
       emotionSeconds: { NEUTRAL: 15, HAPPY: 5 },
       events: { Speech: { count: 2, seconds: 15, perMinute: 2 }, BGM: { count: 1, seconds: 5, perMinute: 1 } },
       languageShares: { en: 0.75, zh: 0.25 },
+      languageProbs: {},
+      noSpeech: { segments: 0, seconds: 0 },
     });
+  });
+
+  it('weighs segment language probabilities by seconds and counts noSpeech segments', () => {
+    const scored = [
+      { ...span(0, 30, 'NEUTRAL'), languageProbs: { en: 0.9, zh: 0.1 } },
+      { ...span(30, 40, 'NEUTRAL', 'Speech', 'zh'), languageProbs: { en: 0.3, zh: 0.7 }, noSpeech: true },
+      span(40, 50, 'NEUTRAL'), // no scores: left out of the weighting
+    ];
+    const summary = summarize(scored, 60);
+    expect(summary.languageProbs).toEqual({ en: 0.75, zh: 0.25 }); // (0.9·30 + 0.3·10) / 40, (0.1·30 + 0.7·10) / 40
+    expect(summary.noSpeech).toEqual({ segments: 1, seconds: 10 });
   });
 
   it('counts overlapping speech once and handles empty audio', () => {
     expect(summarize([span(0, 10, null), span(5, 12, null)], 12).speechS).toBe(12);
     expect(summarize([span(0, 10, null), span(5, 12, null)], 12).speechRatio).toBe(1);
-    expect(summarize([], 0)).toEqual({ speechS: 0, speechRatio: 0, emotionSeconds: {}, events: {}, languageShares: {} });
+    expect(summarize([], 0)).toEqual({ speechS: 0, speechRatio: 0, emotionSeconds: {}, events: {}, languageShares: {}, languageProbs: {}, noSpeech: { segments: 0, seconds: 0 } });
     expect(summarize([span(0, 1, 'SAD')], 0).events.Speech?.perMinute).toBe(0);
   });
 

@@ -1,12 +1,16 @@
 import type { TimelineInterval, TranscriptSummary } from './transcript.js';
 
-/** What the timeline and summary need from a segment. */
+/** What the timeline and summary need from a segment (the confidence fields: transcript 1.1). */
 export interface LabelledSpan {
   startS: number;
   endS: number;
   language: string | null;
   emotion: string | null;
   event: string | null;
+  emotionConfidence?: number | null;
+  eventConfidence?: number | null;
+  languageProbs?: Record<string, number> | null;
+  noSpeech?: boolean;
 }
 
 /**
@@ -47,15 +51,30 @@ export function buildTimeline(
   return out.map((i) => ({ startS: roundMs(i.startS), endS: roundMs(i.endS), label: i.label }));
 }
 
-/** Emotion and event timelines (see buildTimeline). */
+/**
+ * Emotion and event timelines (see buildTimeline). With `minConfidence` > 0, a tag below it (or
+ * of unknown confidence) counts as no label there.
+ */
 export function buildTimelines(
   spans: readonly LabelledSpan[],
   mergeGapS = DEFAULT_MERGE_GAP_S,
+  minConfidence = 0,
 ): { emotionTimeline: TimelineInterval[]; eventTimeline: TimelineInterval[] } {
+  const confident = withConfidenceFloor(spans, minConfidence);
   return {
-    emotionTimeline: buildTimeline(spans, (s) => s.emotion, mergeGapS),
-    eventTimeline: buildTimeline(spans, (s) => s.event, mergeGapS),
+    emotionTimeline: buildTimeline(confident, (s) => s.emotion, mergeGapS),
+    eventTimeline: buildTimeline(confident, (s) => s.event, mergeGapS),
   };
+}
+
+/**
+ * The spans with emotion/event labels below `minConfidence` (or of unknown confidence) set to
+ * null; unchanged when `minConfidence` is 0. Timelines and alert rules share this rule.
+ */
+export function withConfidenceFloor<T extends LabelledSpan>(spans: readonly T[], minConfidence: number): T[] {
+  if (minConfidence <= 0) return [...spans];
+  const keep = (c: number | null | undefined): boolean => c !== null && c !== undefined && c >= minConfidence;
+  return spans.map((s) => ({ ...s, emotion: keep(s.emotionConfidence) ? s.emotion : null, event: keep(s.eventConfidence) ? s.event : null }));
 }
 
 /**
@@ -65,18 +84,31 @@ export function buildTimelines(
  * - events: per event label, the segments carrying it, their seconds, and that count per
  *   minute of audio;
  * - languageShares: segment seconds per language over all segment seconds (segments without
- *   a language count in the denominator, so shares may sum to less than 1).
- * Seconds are rounded to the millisecond, ratios and rates to 4 decimals.
+ *   a language count in the denominator, so shares may sum to less than 1);
+ * - languageProbs: the segments' language probabilities weighted by their seconds;
+ * - noSpeech: segments flagged noSpeech and their seconds.
+ * Seconds are rounded to the millisecond, ratios, rates and probabilities to 4 decimals.
  */
 export function summarize(spans: readonly LabelledSpan[], audioDurationS: number): TranscriptSummary {
   // Maps, then Object.fromEntries: labels of a synthetic model can be any piece, "constructor" included.
   const emotionSeconds = new Map<string, number>();
   const events = new Map<string, { count: number; seconds: number }>();
   const languageSeconds = new Map<string, number>();
+  const languageMass = new Map<string, number>();
+  let weighedS = 0;
+  const noSpeech = { segments: 0, seconds: 0 };
   let totalS = 0;
   for (const span of spans) {
     const d = Math.max(0, span.endS - span.startS);
     totalS += d;
+    if (span.languageProbs) {
+      weighedS += d;
+      for (const [label, p] of Object.entries(span.languageProbs)) languageMass.set(label, (languageMass.get(label) ?? 0) + p * d);
+    }
+    if (span.noSpeech) {
+      noSpeech.segments++;
+      noSpeech.seconds += d;
+    }
     if (span.emotion !== null) emotionSeconds.set(span.emotion, (emotionSeconds.get(span.emotion) ?? 0) + d);
     if (span.event !== null) {
       const e = events.get(span.event) ?? { count: 0, seconds: 0 };
@@ -97,6 +129,8 @@ export function summarize(spans: readonly LabelledSpan[], audioDurationS: number
       ]),
     ),
     languageShares: Object.fromEntries([...languageSeconds].map(([k, s]) => [k, totalS > 0 ? round4(s / totalS) : 0])),
+    languageProbs: Object.fromEntries([...languageMass].map(([k, m]) => [k, weighedS > 0 ? round4(m / weighedS) : 0])),
+    noSpeech: { segments: noSpeech.segments, seconds: roundMs(noSpeech.seconds) },
   };
 }
 

@@ -11,6 +11,9 @@ import { WARNING_CODES } from './warnings.js';
 
 const seconds = z.number().nonnegative();
 const tag = z.string().nullable();
+const probability = z.number().min(0).max(1);
+const tagProbs = z.record(z.string(), probability).nullable();
+const confidence = probability.nullable();
 
 export const transcriptTokenSchema = z.object({
   id: z.number().int().nonnegative().describe('Vocabulary id.'),
@@ -31,6 +34,15 @@ export const transcriptSegmentSchema = z.object({
   rawText: z.string().describe('FunASR-style raw text: the four slot tokens verbatim followed by the text.'),
   richText: z.string().describe('rich_transcription_postprocess(rawText).'),
   tokens: z.array(transcriptTokenSchema),
+  languageProbs: tagProbs.describe(
+    'Since 1.1. Probability per language tag (zh, en, yue, ja, ko, nospeech): softmax of the language query frame over those tags; null without query-frame scores.',
+  ),
+  emotionProbs: tagProbs.describe('Since 1.1. The same for the emotion tags (EMO_UNKNOWN left out under banEmotionUnknown).'),
+  eventProbs: tagProbs.describe('Since 1.1. The same for the audio event tags.'),
+  languageConfidence: confidence.describe('Since 1.1. Probability of `language` among all language tags; null when unknown.'),
+  emotionConfidence: confidence.describe('Since 1.1. Probability of `emotion` in emotionProbs; null when unknown.'),
+  eventConfidence: confidence.describe('Since 1.1. Probability of `event` in eventProbs; null when unknown.'),
+  noSpeech: z.boolean().describe('Since 1.1. The language frame says nospeech (probability >= 0.5) or emitted it.'),
 });
 
 export const timelineIntervalSchema = z.object({ startS: seconds, endS: seconds, label: z.string() });
@@ -46,6 +58,10 @@ export const transcriptSummarySchema = z.object({
     )
     .describe('Per event label: segments carrying it, their seconds, and that count per minute of audio.'),
   languageShares: z.record(z.string(), z.number().min(0).max(1)).describe('Share (0..1) of speech seconds per language.'),
+  languageProbs: z.record(z.string(), probability).describe("Since 1.1. The segments' languageProbs weighted by their seconds."),
+  noSpeech: z
+    .object({ segments: z.number().int().nonnegative(), seconds })
+    .describe('Since 1.1. Segments flagged noSpeech and their seconds.'),
 });
 
 export const transcriptTimingsSchema = z.object({
@@ -72,6 +88,9 @@ export const transcriptOptionsSchema = z.object({
   itn: z.boolean(),
   banEmotionUnknown: z.boolean(),
   vad: z.boolean(),
+  languages: z.array(z.enum(['zh', 'en', 'yue', 'ja', 'ko'])).nullable().describe('Since 1.1. Languages a segment was tagged among; null = any.'),
+  dropNoSpeech: z.boolean().describe('Since 1.1. Segments flagged noSpeech left out of the text formats.'),
+  timelineMinConfidence: probability.describe('Since 1.1. Tags below this confidence left out of the timelines.'),
 });
 
 export const partialDecodeWarningSchema = z.object({

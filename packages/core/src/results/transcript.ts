@@ -7,11 +7,16 @@ import type { TranscriptWarning } from './warnings.js';
 
 export type { TranscriptWarning };
 
-export const TRANSCRIPT_SCHEMA_VERSION = '1.0';
+/**
+ * 1.1 (additive): per-segment tag probabilities and confidences, `noSpeech`, `summary.noSpeech`,
+ * options `languages`, `dropNoSpeech`, `timelineMinConfidence`. Readers of 1.0 are unaffected.
+ */
+export const TRANSCRIPT_SCHEMA_VERSION = '1.1';
 
 export type LanguageCode = 'zh' | 'en' | 'yue' | 'ja' | 'ko';
 export type LanguageOption = 'auto' | LanguageCode;
-export const LANGUAGE_OPTIONS: readonly LanguageOption[] = ['auto', 'zh', 'en', 'yue', 'ja', 'ko'];
+export const LANGUAGE_CODES: readonly LanguageCode[] = ['zh', 'en', 'yue', 'ja', 'ko'];
+export const LANGUAGE_OPTIONS: readonly LanguageOption[] = ['auto', ...LANGUAGE_CODES];
 
 export interface TranscriptToken {
   /** Vocabulary id. */
@@ -41,6 +46,21 @@ export interface TranscriptSegment {
   /** `rich_transcription_postprocess(rawText)`. */
   richText: string;
   tokens: TranscriptToken[];
+  /**
+   * Probability of each language tag (zh, en, yue, ja, ko, nospeech) in the language query frame:
+   * the softmax of its logits over those tags. null when the runner gave no query-frame scores.
+   */
+  languageProbs: Record<string, number> | null;
+  /** The same for the emotions (the seven and EMO_UNKNOWN; without it under banEmotionUnknown). */
+  emotionProbs: Record<string, number> | null;
+  /** The same for the audio events (Speech, BGM, Applause, Laughter, Cry, Sneeze, Breath, Cough, …). */
+  eventProbs: Record<string, number> | null;
+  /** Probability of `language` in languageProbs (renormalised over the allowed languages when restricted); null when unknown. */
+  languageConfidence: number | null;
+  emotionConfidence: number | null;
+  eventConfidence: number | null;
+  /** The language frame says "nospeech" (probability ≥ 0.5) or emitted it: likely no speech here. */
+  noSpeech: boolean;
 }
 
 /** Consecutive segments with the same label, merged across gaps ≤ 1 s (results/timeline.ts). */
@@ -61,6 +81,10 @@ export interface TranscriptSummary {
   events: Record<string, { count: number; seconds: number; perMinute: number }>;
   /** Share (0..1) of segment seconds per language; segments without a language count in the denominator. */
   languageShares: Record<string, number>;
+  /** Language probabilities of the whole file: segments' languageProbs weighted by their duration (empty when none). */
+  languageProbs: Record<string, number>;
+  /** Segments flagged `noSpeech` and their seconds. */
+  noSpeech: { segments: number; seconds: number };
 }
 
 export interface TranscriptTimings {
@@ -91,6 +115,12 @@ export interface TranscriptOptions {
   itn: boolean;
   banEmotionUnknown: boolean;
   vad: boolean;
+  /** The languages a segment's language was chosen among; null = any. */
+  languages: LanguageCode[] | null;
+  /** Segments flagged noSpeech are left out of the text formats (and `text`, `richText`). */
+  dropNoSpeech: boolean;
+  /** Tags below this confidence leave the emotion and event timelines. */
+  timelineMinConfidence: number;
 }
 
 export interface Transcript {

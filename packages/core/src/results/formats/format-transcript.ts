@@ -1,3 +1,4 @@
+import { textSegments } from '../build-transcript.js';
 import type { Transcript } from '../transcript.js';
 import type { CueOptions } from './cues.js';
 import { toSrt } from './srt.js';
@@ -49,7 +50,9 @@ export const FORMAT_FILES: Record<TranscriptFormat, { contentType: string; exten
 };
 
 function render(transcript: Transcript, format: TranscriptFormat, options: CueOptions): FormattedTranscript {
-  return { body: renderBody(transcript, format, options), ...FORMAT_FILES[format] };
+  // Text formats show what `textSegments` keeps (dropNoSpeech); JSON keeps every segment, flagged.
+  const shown = format === 'json' ? transcript : { ...transcript, segments: textSegments(transcript) };
+  return { body: renderBody(shown, format, options), ...FORMAT_FILES[format] };
 }
 
 function renderBody(transcript: Transcript, format: TranscriptFormat, options: CueOptions): string {

@@ -1,3 +1,4 @@
+import { UNSCORED_TAGS } from '../../decoding/segment-tags.js';
 import { describe, expect, it } from 'vitest';
 import type { Transcript, TranscriptSegment } from '../transcript.js';
 import { buildCues, formatTimestamp } from './cues.js';
@@ -27,13 +28,14 @@ function seg(
     rawText: '',
     richText: '',
     tokens,
+    ...UNSCORED_TAGS,
     ...tags,
   };
 }
 
 function transcript(segments: TranscriptSegment[], richText = ''): Transcript {
   return {
-    schemaVersion: '1.0',
+    schemaVersion: '1.1',
     audio: { durationS: 60, format: 'wav', sampleRate: 16000, channels: 1 },
     language: 'en',
     text: segments.map((s) => s.text).join(' '),
@@ -41,10 +43,10 @@ function transcript(segments: TranscriptSegment[], richText = ''): Transcript {
     segments,
     emotionTimeline: [],
     eventTimeline: [],
-    summary: { speechS: 0, speechRatio: 0, emotionSeconds: {}, events: {}, languageShares: {} },
+    summary: { speechS: 0, speechRatio: 0, emotionSeconds: {}, events: {}, languageShares: {}, languageProbs: {}, noSpeech: { segments: 0, seconds: 0 } },
     timings: { decodeMs: 0, vadMs: 0, featuresMs: 0, inferenceMs: 0, decodingMs: 0, totalMs: 0, realTimeFactor: 0 },
     model: { name: 'x', file: 'model.onnx', synthetic: false, quantized: false, vocabSize: 10, executionProvider: 'cpu' },
-    options: { language: 'auto', itn: false, banEmotionUnknown: false, vad: true },
+    options: { language: 'auto', itn: false, banEmotionUnknown: false, vad: true, languages: null, dropNoSpeech: false, timelineMinConfidence: 0 },
   };
 }
 
@@ -160,6 +162,17 @@ describe('formatTranscript', () => {
     expect(formatTranscript(synthetic, 'rich').body.startsWith(`${SYNTHETIC_LABEL}\n`)).toBe(true);
     expect(formatTranscript(synthetic, 'vtt').body.startsWith(`WEBVTT\n\nNOTE ${SYNTHETIC_LABEL}\n\n00:00:00.000`)).toBe(true);
     expect(formatTranscript(basic, 'txt').body).not.toContain('synthetic');
+  });
+
+  it('leaves noSpeech segments out of the text formats under dropNoSpeech, and keeps them flagged in JSON', () => {
+    const flagged = { ...basic, segments: basic.segments.map((seg, i) => ({ ...seg, noSpeech: i === 0 })) };
+    expect(formatTranscript(flagged, 'txt').body).toBe('hello\nworld.\n');
+    const dropping = { ...flagged, options: { ...flagged.options, dropNoSpeech: true } };
+    expect(formatTranscript(dropping, 'txt').body).toBe('world.\n');
+    expect(formatTranscript(dropping, 'srt').body).not.toContain('hello');
+    expect(formatTranscript(dropping, 'vtt').body).not.toContain('hello');
+    expect(formatTranscript(dropping, 'rich').body).toBe('😀world.😡\n');
+    expect((JSON.parse(formatTranscript(dropping, 'json').body) as Transcript).segments.map((x) => x.noSpeech)).toEqual([true, false, false]);
   });
 
   it('recognises format names', () => {
