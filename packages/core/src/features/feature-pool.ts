@@ -58,7 +58,7 @@ export class FeaturePool {
   }
 
   private startSlot(): Slot {
-    const worker = spawnModuleThread(import.meta.url, 'feature-thread', this.options);
+    const worker = spawnModuleThread(new URL('./feature-thread.js', import.meta.url), this.options);
     const slot: Slot = { worker, pending: new Map() };
     worker.unref(); // an idle feature thread never keeps the process alive
     worker.on('message', (msg: FeatureResponse) => {

@@ -41,7 +41,7 @@ export class ThreadedRunner implements InferenceRunner {
 
   static async start(modelPath: string, runtime: RuntimeOptions, decode: DecodeOptions = {}): Promise<ThreadedRunner> {
     const init: ThreadInit = { modelPath, runtime, decode: { ...decode, queryTagIds: [...(decode.queryTagIds ?? [])] } };
-    const worker = spawnThread(init);
+    const worker = spawnModuleThread(new URL('./inference-thread.js', import.meta.url), init);
     const listeners: { message?: (m: ThreadResponse) => void; error?: (e: Error) => void; exit?: (c: number) => void } = {};
     const ready = await new Promise<ThreadResponse & { type: 'ready' }>((resolve, reject) => {
       listeners.message = (msg) => {
@@ -94,8 +94,4 @@ export class ThreadedRunner implements InferenceRunner {
 
 function fromSerialized(e: SerializedError): AppError {
   return new AppError(e.code, e.message, e.details ? { details: e.details } : {});
-}
-
-function spawnThread(init: ThreadInit): Worker {
-  return spawnModuleThread(import.meta.url, 'inference-thread', init);
 }
