@@ -46,6 +46,8 @@ export interface JobProcessorDeps extends JobRunDeps {
   engine: Pick<Engine, 'transcribeFile'> & Partial<SplitEngine>;
   /** Largest audio source accepted (bytes). */
   sourceMaxBytes: number;
+  /** Where a job's audio is downloaded to (deleted when the job ends). @defaultValue the OS temp directory */
+  tempDir?: string;
   /** Whole-download timeout for URL sources. */
   sourceTimeoutMs: number;
   /** Let URL sources reach loopback/private addresses (EARSHOT_ALLOW_PRIVATE_NETWORK). @defaultValue false */
@@ -130,6 +132,7 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
       log.info({ source: record.source.kind }, 'job started');
       // The source goes to a temp file the engine decodes in pieces (deleted in `finally`).
       source = await fetchSourceToFile(record.source, {
+        ...(deps.tempDir !== undefined && { tempDir: deps.tempDir }),
         store: deps.store,
         maxBytes: deps.sourceMaxBytes,
         urlTimeoutMs: deps.sourceTimeoutMs,

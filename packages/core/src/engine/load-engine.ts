@@ -19,6 +19,8 @@ export interface LoadEngineOptions {
   inferenceThread?: boolean;
   /** Called after every model batch (metrics, benchmarks). */
   onBatch?: (report: BatchReport) => void;
+  /** Where decoded PCM files go. @defaultValue the OS temp directory */
+  tempDir?: string;
 }
 
 /**
@@ -71,7 +73,7 @@ export async function loadEngine(config: EngineConfig, options: LoadEngineOption
     features,
     batcher,
     symbols,
-    config,
+    config: { ...config, ...(options.tempDir !== undefined && { tempDir: options.tempDir }) },
     modelFile: basename(files.modelPath),
   });
 }
