@@ -21,7 +21,7 @@ import { AppError, toAppError } from '../errors/app-error.js';
 import type { TranscriptWarning } from '../results/warnings.js';
 import { bytesInput, openFileInput, type AudioInput, type FileInput } from './audio-input.js';
 import { judgeDecode, type DecodeOutcome } from './decode-completeness.js';
-import { decodeFileWithFfmpeg } from './ffmpeg-decode.js';
+import { decodeFileWithFfmpeg, expectedSamples } from './ffmpeg-decode.js';
 import { FilePcmSink, isSilent, MemoryPcmSink, SILENCE_PEAK, type PcmSink } from './pcm-sink.js';
 import { resampledLength, Resampler } from './resample.js';
 import type { ClosableSampleSource } from './sample-source.js';
@@ -296,9 +296,7 @@ async function decodeWithFfmpegOrFail(input: AudioInput, target: Target, format:
         path,
         (probe): PcmSink | Promise<PcmSink> => {
           if (target.kind === 'file') return FilePcmSink.create(target.tempDir);
-          // Sized from the probed duration (capped: a broken header may claim hours).
-          const expectedS = Math.min(probe.durationS ?? 60, options.maxDurationS === undefined ? Infinity : options.maxDurationS + 1, 3600);
-          return new MemoryPcmSink(Math.ceil(expectedS * TARGET_SAMPLE_RATE * 1.02) + 16384);
+          return new MemoryPcmSink(expectedSamples(probe, TARGET_SAMPLE_RATE, options.maxDurationS));
         },
         ffmpegOptions,
       ),

@@ -1,7 +1,8 @@
 /**
  * Decoding through the system ffmpeg (Debian's `ffmpeg` package ships both
- * `ffmpeg` and `ffprobe`). The input goes to a temp file rather than stdin
- * because MP4/M4A needs seeking (the moov atom is often at the end). ffmpeg
+ * `ffmpeg` and `ffprobe`). ffmpeg reads a file, not stdin, because MP4/M4A
+ * needs seeking (the moov atom is often at the end): the caller's file, or a
+ * temp copy of the caller's bytes. Its stdout goes to a PcmSink as it comes. ffmpeg
  * converts to mono float at the target rate with its swr resampler, which is
  * anti-aliased.
  *
@@ -88,14 +89,19 @@ export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegDecodeO
   throwIfAborted(options.signal);
   const sampleRate = options.sampleRate ?? 16000;
   return bytesInput(bytes).withPath(async (input) => {
-    // Size the output buffer from the probed duration (capped: a broken header may claim hours).
-    const sinkFor = (source: FfprobeAudio): MemoryPcmSink => {
-      const expectedS = Math.min(source.durationS ?? 60, options.maxDurationS === undefined ? Infinity : options.maxDurationS + 1, MAX_PREALLOCATED_S);
-      return new MemoryPcmSink(Math.ceil(expectedS * sampleRate * 1.02) + 16384);
-    };
+    const sinkFor = (source: FfprobeAudio): MemoryPcmSink => new MemoryPcmSink(expectedSamples(source, sampleRate, options.maxDurationS));
     const { sink, source, errors } = await decodeFileWithFfmpeg(input, sinkFor, options);
     return { samples: sink.samples(), sampleRate, source, errors };
   }, options.tempDir);
+}
+
+/**
+ * Samples to preallocate for an in-memory decode: the probed duration with 2 % to spare, capped
+ * (a broken header may claim hours; the buffer grows if needed).
+ */
+export function expectedSamples(source: FfprobeAudio, sampleRate: number, maxDurationS?: number): number {
+  const expectedS = Math.min(source.durationS ?? 60, maxDurationS === undefined ? Infinity : maxDurationS + 1, MAX_PREALLOCATED_S);
+  return Math.ceil(expectedS * sampleRate * 1.02) + 16384;
 }
 
 /** What `decodeFileWithFfmpeg` decoded: the sink holding the samples and what ffmpeg reported. */
