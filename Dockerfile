@@ -54,6 +54,7 @@ COPY --from=build /app/apps/cli/package.json /app/apps/cli/
 COPY --from=build /app/apps/cli/dist /app/apps/cli/dist
 COPY --from=build /app/apps/api/package.json /app/apps/api/
 COPY --from=build /app/apps/api/dist /app/apps/api/dist
+COPY --from=build /app/apps/api/console /app/apps/api/console
 COPY --from=build /app/apps/worker/package.json /app/apps/worker/
 COPY --from=build /app/apps/worker/dist /app/apps/worker/dist
 

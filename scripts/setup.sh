@@ -2,13 +2,15 @@
 # Installs everything Earshot needs on a fresh Debian machine (idempotent):
 # Debian packages (ffmpeg for non-WAV audio; espeak-ng + sox for test speech;
 # Ceph radosgw as the test S3 server; redis; docker-compose to validate the
-# compose file), npm packages (npm ci), the TypeScript build, and a running Redis.
+# compose file; chromium and a CJK font for the console's browser test and its screenshot;
+# chromium's SwiftShader Vulkan driver also runs the WebGPU provider's tests without a GPU),
+# npm packages (npm ci), the TypeScript build, and a running Redis.
 #   bash scripts/setup.sh            # everything
 #   bash scripts/setup.sh --no-apt   # skip Debian packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(ffmpeg espeak-ng sox redis-server redis-tools curl ceph-mon ceph-osd radosgw ceph-common docker-compose)
+APT_PACKAGES=(ffmpeg espeak-ng sox redis-server redis-tools curl ceph-mon ceph-osd radosgw ceph-common docker-compose chromium fonts-wqy-zenhei)
 
 if [[ "${1:-}" != "--no-apt" ]]; then
   missing=()

@@ -30,6 +30,7 @@ interface Token {
 interface Segment {
   startS: number;
   endS: number;
+  text: string;
   rawText: string;
   tokens: Token[];
 }
@@ -122,6 +123,19 @@ describe('fan-out across worker processes', () => {
       expect(merged[field], field).toEqual(reference[field]);
     }
     expect(Object.keys(merged.timings).sort()).toEqual(Object.keys(reference.timings).sort());
+
+    // The job's event stream has every chunk's segments, in order within each chunk, with times in the file.
+    const events = await fetch(`${stack.api.baseUrl}/v1/jobs/${id}/events`, { headers: { authorization: `Bearer ${stack.api.apiKey}` } });
+    const segmentEvents = (await events.text())
+      .split('\n\n')
+      .filter((block) => block.includes('event: segment'))
+      .map((block) => JSON.parse(block.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as { chunk: number; index: number; startS: number; text: string });
+    const byChunk = [...segmentEvents].sort((x, y) => x.chunk - y.chunk || x.index - y.index);
+    for (let c = 0; c < total; c++) {
+      const indexes = segmentEvents.filter((e) => e.chunk === c).map((e) => e.index);
+      expect(indexes, `chunk ${c} segment events`).toEqual(indexes.map((_, i) => i));
+    }
+    expect(byChunk.map((e) => [e.startS, e.text])).toEqual(merged.segments.map((s) => [s.startS, s.text]));
 
     // Both workers transcribed chunks; every chunk exactly once (no failures to retry here).
     const [a, b] = workers.map((w) => chunksDoneBy(w, id));

@@ -56,6 +56,8 @@ export interface WebhookAttemptResource {
 
 export interface EarshotApiClient {
   readonly baseUrl: string;
+  /** The Bearer key it sends. */
+  readonly apiKey: string;
   /** Ids of the jobs the API accepted (202) through this client, in order. */
   readonly accepted: string[];
   call(path: string, init?: RequestInit): Promise<ApiResponse>;
@@ -116,6 +118,7 @@ export function createApiClient(options: ApiClientOptions): EarshotApiClient {
 
   return {
     baseUrl: options.baseUrl,
+    apiKey: options.apiKey,
     accepted,
     call,
     submit,

@@ -44,6 +44,13 @@ export interface AppDeps {
   isDraining?: () => boolean;
   /** Reads a new job's audio duration from its container (jobs/measure-audio.ts); unknown when absent. */
   measureAudio?: MeasureAudio;
+  /**
+   * Aborted when shutdown starts: open event streams end (an EventSource reconnects, with
+   * Last-Event-ID, to an instance still serving) and synchronous waits answer at once.
+   */
+  closing?: AbortSignal;
+  /** Heartbeat (and idle check) interval of event streams. @defaultValue 15000 */
+  eventsHeartbeatMs?: number;
 }
 
 export interface AppContext extends AppDeps {

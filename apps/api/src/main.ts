@@ -12,6 +12,7 @@
  * requests in flight, then the webhook worker, the queue, the store and Redis are released (in
  * reverse order of creation). A second signal, or EARSHOT_SHUTDOWN_TIMEOUT_MS passing, exits at once.
  */
+import { setMaxListeners } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
@@ -76,12 +77,16 @@ async function main(): Promise<void> {
   const logger = pino({ level: http.logLevel, base: { app: 'earshot-api', pid: process.pid } });
   const releasers = createReleaseStack(logger);
   let draining = false;
+  const closing = new AbortController();
+  // Every open event stream and synchronous wait listens to it: no listener limit.
+  setMaxListeners(0, closing.signal);
   handleShutdownSignals({
     logger,
     timeoutMs: http.shutdownTimeoutMs,
     secondSignalExitCode: 1,
     shutdown: async () => {
       draining = true;
+      closing.abort();
       const ok = await releasers.release();
       logger.info('stopped');
       return ok;
@@ -121,6 +126,7 @@ async function main(): Promise<void> {
       config: { service, http, apiKeys, autoscale: loadAutoscaleConfig(env) },
       logger,
       isDraining: () => draining,
+      closing: closing.signal,
       measureAudio: createAudioMeasurer({ store, ffmpegPath: ffmpegPath === 'none' ? null : ffmpegPath, logger }),
     });
     const sweepMs = http.submissionSweepS * 1000;

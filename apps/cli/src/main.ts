@@ -7,8 +7,10 @@
 import { Command, Option } from 'commander';
 import { processEnv } from '@earshot/core/config/env';
 import { isAppError } from '@earshot/core/errors/app-error';
+import { EXECUTION_PROVIDERS } from '@earshot/core/model/inference-runner';
 import { runTranscribe, type TranscribeCliOptions } from './transcribe-command.js';
 import { runDownload, type DownloadCliOptions } from './download-command.js';
+import { TRANSCRIPT_FORMATS } from '@earshot/core/results/formats/format-transcript';
 import { runClientCommand, runJobs, runResult, runStatus, runSubmit, type SubmitCliOptions } from './client/client-commands.js';
 import { JOB_STATUSES } from './client/api-client.js';
 
@@ -32,12 +34,13 @@ program
   .option('--languages <list>', 'tag each segment with the most probable of these languages (e.g. zh,en)')
   .option('--drop-no-speech', 'leave segments flagged noSpeech out of text formats', false)
   .option('--timeline-min-confidence <p>', 'leave tags below this confidence out of the timelines', parseFloat)
-  .addOption(new Option('-f, --format <format>', 'output format').choices(['json', 'rich', 'txt', 'srt', 'vtt']).default('rich'))
+  .addOption(new Option('-f, --format <format>', 'output format').choices(TRANSCRIPT_FORMATS).default('rich'))
   .option('--tags', 'with --format srt|vtt|txt: prefix cues with language/emotion/event tags', false)
   .option('-m, --model <dir>', 'model directory (model.onnx / model.int8.onnx + tokens.txt); default $EARSHOT_MODEL_DIR or ./models/sensevoice')
-  .option('--model-file <name>', "ONNX file in the model directory ('auto': int8 on CPU, fp32 on CUDA)")
+  .option('--model-file <name>', "ONNX file in the model directory ('auto': int8 on CPU, fp32 then fp16 on cuda/webgpu)")
   .option('-t, --threads <n>', 'model threads (0 = all cores)', (v) => parseInt(v, 10))
-  .addOption(new Option('--provider <ep>', 'execution provider').choices(['cpu', 'cuda']))
+  .addOption(new Option('--provider <ep>', 'execution provider (webgpu needs a Vulkan driver; cuda a CUDA 12 build)').choices(EXECUTION_PROVIDERS))
+  .option('--force-int8-on-gpu', 'load an int8 model on cuda/webgpu anyway (no GPU int8 kernels: slow)')
   .option('--batch-size-s <s>', 'seconds of padded audio per model batch', parseFloat)
   .option('-o, --out-dir <dir>', 'write <file>.<ext> there instead of printing')
   .option('--progress', 'print progress to stderr (default: when stderr is a terminal)')
@@ -57,7 +60,6 @@ program
     process.exitCode = await runDownload(opts);
   });
 
-const RESULT_FORMATS = ['json', 'rich', 'txt', 'srt', 'vtt'];
 const withConnection = (command: Command): Command =>
   command
     .option('--url <url>', 'Earshot API base URL (default $EARSHOT_URL, then http://127.0.0.1:8080)')
@@ -69,7 +71,7 @@ withConnection(program.command('submit'))
   .option('-w, --wait', 'wait for the job (progress on stderr) and print its result', false)
   .addOption(new Option('-l, --language <lang>', 'language hint').choices(['auto', 'zh', 'en', 'yue', 'ja', 'ko']))
   .option('--itn', 'inverse text normalisation', false)
-  .addOption(new Option('-f, --format <format>', 'result format printed with --wait').choices(RESULT_FORMATS).default('rich'))
+  .addOption(new Option('-f, --format <format>', 'result format printed with --wait').choices(TRANSCRIPT_FORMATS).default('rich'))
   .option('--webhook <url>', 'webhook URL for job.completed / job.failed')
   .option('--progress', 'draw the progress bar even when stderr is not a terminal')
   .action(async (source: string, opts: SubmitCliOptions) => {
@@ -87,7 +89,7 @@ withConnection(program.command('status'))
 withConnection(program.command('result'))
   .description("a completed job's transcript")
   .argument('<id>', 'job id')
-  .addOption(new Option('-f, --format <format>', 'format').choices(RESULT_FORMATS).default('rich'))
+  .addOption(new Option('-f, --format <format>', 'format').choices(TRANSCRIPT_FORMATS).default('rich'))
   .action(async (id: string, opts: { format: string }) => {
     process.exitCode = await runClientCommand(() => runResult(id, opts, processEnv()));
   });

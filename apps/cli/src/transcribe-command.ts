@@ -6,6 +6,7 @@ import type { TranscribeProgress } from '@earshot/core/engine/engine';
 import { loadEngine } from '@earshot/core/engine/load-engine';
 import type { TranscribeRequestInput } from '@earshot/core/engine/transcribe-request';
 import { AppError, isAppError } from '@earshot/core/errors/app-error';
+import type { ExecutionProvider } from '@earshot/core/model/inference-runner';
 import { findModelDir, HOW_TO_GET_A_MODEL } from '@earshot/core/model/model-files';
 import { formatTranscript, type TranscriptFormat } from '@earshot/core/results/formats/format-transcript';
 import type { LanguageOption } from '@earshot/core/results/transcript';
@@ -28,7 +29,8 @@ export interface TranscribeCliOptions {
   model?: string;
   modelFile?: string;
   threads?: number;
-  provider?: 'cpu' | 'cuda';
+  provider?: ExecutionProvider;
+  forceInt8OnGpu?: boolean;
   batchSizeS?: number;
   outDir?: string;
   progress?: boolean;
@@ -41,6 +43,7 @@ export async function runTranscribe(files: string[], opts: TranscribeCliOptions,
     modelFile: opts.modelFile,
     threads: opts.threads,
     provider: opts.provider,
+    forceInt8OnGpu: opts.forceInt8OnGpu,
     batchSizeS: opts.batchSizeS,
   });
   const modelDir = findModelDir(config.modelDir);

@@ -5,6 +5,8 @@
  * fanout/merge-chunks.ts (`merge`); job-dispatch.ts routes a BullMQ job to one by its name.
  */
 import type { Logger } from 'pino';
+import { segmentEventOf, type JobEventLog } from '@earshot/core/jobs/job-events';
+import type { TranscriptSegment } from '@earshot/core/results/transcript';
 import type { JobStore } from '@earshot/core/jobs/job-store';
 import type { BlobStore } from '@earshot/core/storage/blob-store';
 import type { WebhookDispatcher } from '@earshot/core/webhooks/delivery-queue';
@@ -14,6 +16,11 @@ export interface JobRunDeps {
   store: BlobStore;
   jobStore: JobStore;
   webhooks: Pick<WebhookDispatcher, 'enqueue'>;
+  /**
+   * The jobs' event streams: each decoded segment is appended there (GET /v1/jobs/:id/events).
+   * Status and progress events come from the JobStore's writes. Absent: no segment events.
+   */
+  events?: Pick<JobEventLog, 'append'>;
   /** Base URL of the API, for the links in webhooks. */
   publicUrl: string;
   logger: Logger;
@@ -44,6 +51,15 @@ export interface JobRunResult {
 export function abandoned(log: Logger): Promise<never> {
   log.warn('worker is exiting; job left to stalled-job recovery');
   return new Promise<never>(() => {});
+}
+
+/** The engine hook that appends each decoded segment to the job's event stream (fire and forget: a lost event is logged, the job goes on). */
+export function segmentPublisher(deps: Pick<JobRunDeps, 'events'>, jobId: string, log: Logger, chunk?: number): ((segment: TranscriptSegment) => void) | undefined {
+  const { events } = deps;
+  if (!events) return undefined;
+  return (segment) => {
+    events.append(jobId, segmentEventOf(segment, chunk)).catch((err: unknown) => log.warn({ err, segment: segment.index }, 'could not publish a segment event'));
+  };
 }
 
 export const round3 = (x: number): number => Math.round(x * 1000) / 1000;

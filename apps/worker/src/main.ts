@@ -19,6 +19,7 @@ import { loadServiceConfig, type ServiceConfig } from '@earshot/core/config/serv
 import { loadWorkerConfig, loadWorkerEngineConfig, type WorkerConfig } from '@earshot/core/config/worker-config';
 import { loadEngine } from '@earshot/core/engine/load-engine';
 import { isAppError } from '@earshot/core/errors/app-error';
+import { JobEventLog } from '@earshot/core/jobs/job-events';
 import { JobStore } from '@earshot/core/jobs/job-store';
 import { enqueueChunks, mergeJobId, TRANSCRIPTION_JOB_NAMES, type TranscriptionJobData } from '@earshot/core/queue/transcription-queue';
 import { createBlobStore } from '@earshot/core/storage/create-blob-store';
@@ -32,7 +33,7 @@ import { createChunkProcessor } from './fanout/process-chunk.js';
 import { createMergeProcessor } from './fanout/merge-chunks.js';
 import type { FanoutSettings } from './fanout/split-job.js';
 import { dispatchByName } from './job-dispatch.js';
-import { publishWorkerReport, removeWorkerReport, type WorkerReportInput } from '@earshot/core/fleet/worker-registry';
+import { modelIdOf, publishWorkerReport, removeWorkerReport, type WorkerReportInput } from '@earshot/core/fleet/worker-registry';
 import { createFailedJobFinalizer } from './finalize-failed.js';
 import { createActiveRuns } from './hand-back.js';
 import { createRecycleCheck } from './recycle.js';
@@ -82,9 +83,11 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
     processedAudioSPerS: metrics.processedRate(),
     startupS: startupS,
     activeJobs: metrics.activeJobs(),
+    model: loadedModel,
     at: Date.now(),
   });
   let startupS: number | null = null;
+  let loadedModel: WorkerReportInput['model'] = null;
   const publish = (): void => {
     publishWorkerReport(redis, service.keyPrefix, report()).catch((err: unknown) => logger.debug({ err }, 'could not publish the worker report'));
   };
@@ -117,6 +120,7 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
   const engine = await loadEngine(engineConfig, { inferenceThread: true, onBatch: (r) => metrics.onBatch(r), tempDir: tempDir.path });
   releases.push('engine', () => engine.close());
   metrics.trackQueuedSegments(() => engine.queuedSegments);
+  loadedModel = { id: modelIdOf(engine.metadata), synthetic: engine.metadata.synthetic };
   if (engine.metadata.synthetic) {
     logger.warn('SYNTHETIC MODEL: this model has random weights; its output is not a transcription (tests/dev only)');
   }
@@ -143,6 +147,7 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
   const runDeps = {
     store,
     jobStore,
+    events: new JobEventLog(redis, service.keyPrefix),
     webhooks: dispatcher,
     publicUrl: service.publicUrl,
     logger,

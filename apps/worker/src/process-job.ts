@@ -31,7 +31,7 @@ import { discardChunkObjects } from './fanout/chunk-objects.js';
 import { commitSplit, transcribeOrSplit, type FanoutSettings, type SplitEngine } from './fanout/split-job.js';
 import { completeJob } from './finish-job.js';
 import { failureToThrow, recordFailure, replayFinishedRecord } from './job-failure.js';
-import { abandoned, round3, type JobRunDeps, type JobRunResult } from './job-run.js';
+import { abandoned, round3, segmentPublisher, type JobRunDeps, type JobRunResult } from './job-run.js';
 import type { JobOutcome } from './metrics.js';
 import { createProgressReporter } from './progress-reporter.js';
 import { fetchSourceToFile, type SourceFile } from './source-fetch.js';
@@ -141,8 +141,10 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
       });
       const { language, itn, banEmotionUnknown, vad } = record.options;
       const request = { language, itn, banEmotionUnknown, vad };
+      const onSegment = segmentPublisher(deps, data.jobId, log);
       const hooks: TranscribeHooks = {
         signal,
+        ...(onSegment ? { onSegment } : {}),
         onProgress: (p) => {
           if (p.audioS !== undefined) noteDuration(p.audioS);
           progress.report({ fraction: 0.95 * p.fraction, phase: p.phase === 'done' ? 'uploading' : p.phase });

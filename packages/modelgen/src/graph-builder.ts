@@ -67,7 +67,13 @@ function valueInfo(name: string, elemType: DataTypeCode, dims: readonly Dim[]): 
   return { name, type: { tensorType: { elemType, shape: { dim } } } };
 }
 
-export class GraphBuilder {
+/** What the model writer needs of a graph: the graph without weights, and the lazy weights. */
+export interface WritableGraph {
+  readonly initializers: readonly LazyInitializer[];
+  toGraphProtoWithoutInitializers(): GraphProto;
+}
+
+export class GraphBuilder implements WritableGraph {
   /** Prefix for generated node and value names, e.g. `encoders.3.self_attn`. */
   scope = '';
   private readonly nodes: NodeProto[] = [];

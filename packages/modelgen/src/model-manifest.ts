@@ -25,6 +25,7 @@ export interface ModelManifest {
   readonly parameterCount: number;
   readonly model: ManifestFile;
   readonly int8Model?: ManifestFile;
+  readonly fp16Model?: ManifestFile;
   readonly tokens: ManifestFile;
 }
 
@@ -45,7 +46,8 @@ function isManifest(value: unknown): value is ModelManifest {
     typeof m.parameterCount === 'number' &&
     isManifestFile(m.model) &&
     isManifestFile(m.tokens) &&
-    (m.int8Model === undefined || isManifestFile(m.int8Model))
+    (m.int8Model === undefined || isManifestFile(m.int8Model)) &&
+    (m.fp16Model === undefined || isManifestFile(m.fp16Model))
   );
 }
 

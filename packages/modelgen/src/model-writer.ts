@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import type { GraphBuilder, LazyInitializer } from './graph-builder.js';
+import type { LazyInitializer, WritableGraph } from './graph-builder.js';
 import { BYTES_PER_ELEMENT, onnx } from './onnx-proto.js';
 
 /** Protobuf's hard limit for one serialized message (ONNX files without external data). */
@@ -65,7 +65,7 @@ function planBytes(plan: InitializerPlan): number {
 }
 
 /** Writes `graph` with `header` to `path` (via a temporary file renamed at the end). */
-export async function writeOnnxModel(path: string, header: ModelHeader, graph: GraphBuilder): Promise<WrittenModel> {
+export async function writeOnnxModel(path: string, header: ModelHeader, graph: WritableGraph): Promise<WrittenModel> {
   if (endianness() !== 'LE') throw new Error('raw tensor data is written from little-endian memory');
   const headerBytes = onnx.ModelProto.encode({
     irVersion: header.irVersion,

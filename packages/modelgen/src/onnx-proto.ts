@@ -24,6 +24,7 @@ export const DataType = {
   INT32: 6,
   INT64: 7,
   BOOL: 9,
+  FLOAT16: 10,
 } as const;
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
@@ -34,4 +35,5 @@ export const BYTES_PER_ELEMENT: Record<DataTypeCode, number> = {
   [DataType.INT32]: 4,
   [DataType.INT64]: 8,
   [DataType.BOOL]: 1,
+  [DataType.FLOAT16]: 2,
 };

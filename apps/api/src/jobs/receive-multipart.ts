@@ -31,8 +31,10 @@ export interface ReceivedFile {
 }
 
 export interface ReceivedMultipart {
-  /** Text fields in arrival order (duplicate names are rejected). */
+  /** Text fields in arrival order (duplicate names are rejected, except `repeatable` ones). */
   fields: Map<string, string>;
+  /** The values of each `repeatable` field that was sent, in arrival order. */
+  lists: Map<string, string[]>;
   file: ReceivedFile | null;
 }
 
@@ -43,6 +45,8 @@ export interface ReceiveOptions {
   keyFor(filename: string | null): string;
   /** Runs when the file part starts, with the fields seen so far; throw to reject the request. */
   beforeFile?(fields: ReadonlyMap<string, string>): void;
+  /** Field names that may repeat (`timestamp_granularities[]`), collected in `lists`. */
+  repeatable?: readonly string[];
   logger: Logger;
 }
 
@@ -72,6 +76,7 @@ export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<Re
     return Promise.reject(invalid(`malformed multipart request: ${asError(err).message}`));
   }
   const fields = new Map<string, string>();
+  const lists = new Map<string, string[]>();
 
   return new Promise<ReceivedMultipart>((resolve, reject) => {
     let failure: unknown = null;
@@ -94,7 +99,7 @@ export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<Re
       }
       const error = failure ?? uploadError;
       if (error === null) {
-        resolve({ fields, file });
+        resolve({ fields, lists, file });
         return;
       }
       if (file) await opts.store.delete(file.key).catch((err: unknown) => opts.logger.warn({ err, key: file.key }, 'could not delete a rejected upload'));
@@ -135,6 +140,8 @@ export function receiveMultipart(req: Request, opts: ReceiveOptions): Promise<Re
       if (failure !== null || unnamed(name)) return;
       if (info.nameTruncated || info.valueTruncated) {
         fail(new AppError('PAYLOAD_TOO_LARGE', `multipart field "${name.slice(0, 100)}" is larger than ${MAX_FIELD_BYTES} bytes`));
+      } else if (opts.repeatable?.includes(name)) {
+        lists.set(name, [...(lists.get(name) ?? []), value]);
       } else if (fields.has(name)) {
         fail(invalid(`multipart field "${name.slice(0, 100)}" appears twice`));
       } else {

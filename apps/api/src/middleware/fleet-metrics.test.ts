@@ -37,6 +37,7 @@ describe('fleet metrics', () => {
     let text = await registry.metrics();
     expect(value(text, 'earshot_backlog_audio_seconds', q)).toBe(0);
     expect(value(text, 'earshot_desired_workers', q)).toBe(0);
+    expect(value(text, 'earshot_workers', q)).toBe(0);
 
     // 2 hours of audio in one file and 10 minutes of it in 120 clips.
     await queue.add('t', { jobId: 'long', tenant: 't', audio: { durationS: 7200, exact: false } });
@@ -49,6 +50,7 @@ describe('fleet metrics', () => {
     expect(value(text, 'earshot_backlog_audio_seconds', q)).toBe(7800);
     expect(value(text, 'earshot_oldest_waiting_seconds', q)).toBeGreaterThanOrEqual(1);
     expect(value(text, 'earshot_worker_throughput_audio_seconds_per_second', 'worker="host-1"')).toBe(20);
+    expect(value(text, 'earshot_workers', q)).toBe(1);
     // 7,800 s of audio at 20 s/s per worker within 60 s wants many workers; the policy caps at 8.
     const desired = value(text, 'earshot_desired_workers', q) ?? -1;
     expect(desired).toBeGreaterThan(1);

@@ -4,9 +4,11 @@
  * - `earshot_oldest_waiting_seconds{queue}`: age of the oldest waiting job (0 when none waits);
  * - `earshot_worker_throughput_audio_seconds_per_second{worker}`: each live worker's measured
  *   throughput (audio seconds per busy wall second), as the workers publish it through Redis;
+ * - `earshot_workers{queue}`: live workers (fresh reports), including those without a throughput yet
+ *   (the web console's operator panel shows it);
  * - `earshot_desired_workers{queue}`: the scaling policy's answer (scaling/decide-workers.ts) for
  *   these inputs, which KEDA scales the worker Deployments on (infra/keda-scaledobject.yaml).
- * One snapshot serves all four per scrape. While Redis is away the series disappear (no value is
+ * One snapshot serves all five per scrape. While Redis is away the series disappear (no value is
  * better than a wrong one, and KEDA keeps the current size when its query returns nothing).
  */
 import type { Queue } from 'bullmq';
@@ -83,6 +85,17 @@ export function registerFleetMetrics(deps: FleetMetricsDeps): void {
       this.reset();
       const s = await current().snapshot;
       for (const w of s?.workers ?? []) if (w.throughput !== null) this.set({ worker: w.worker }, round(w.throughput));
+    },
+  });
+  new Gauge({
+    name: 'earshot_workers',
+    help: 'Live transcription workers (fresh reports in the worker registry)',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const s = await current().snapshot;
+      if (s) this.set({ queue: queue.name }, s.workers.length);
     },
   });
   new Gauge({

@@ -109,12 +109,12 @@ export function toProblem(error: AppError, req: Request): Problem {
     type: `urn:earshot:problem:${error.code}`,
     title: STATUS_CODES[status] ?? 'Error',
     status,
-    detail: status >= 500 ? genericDetail(error.code) : error.message,
+    detail: publicDetail(error),
     code: error.code,
     instance: req.originalUrl.split('?')[0] ?? req.originalUrl,
     requestId: requestIdOf(req),
   };
-  if (status < 500 && error.details) {
+  if ((status < 500 || error.code === 'SYNC_TIMEOUT') && error.details) {
     const { errors, ...rest } = error.details;
     if (Array.isArray(errors)) problem.errors = errors as ValidationIssue[];
     if (Object.keys(rest).length > 0) problem.details = rest;
@@ -144,16 +144,29 @@ export function sendProblem(res: Response, req: Request, error: AppError, extens
   res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
 
+/** Whatever a route threw, as the AppError the client is answered with. */
+export function appErrorOf(err: unknown): AppError {
+  return isAppError(err) ? err : (fromBodyParser(err) ?? fromRedis(err) ?? new AppError('INTERNAL', 'unexpected error', { cause: err }));
+}
+
+export function logRequestError(log: Logger, err: unknown, error: AppError): void {
+  // An outage of a backend is expected (and logged by its client): one warn line, no stack.
+  if (error.code === 'QUEUE_UNAVAILABLE' || error.code === 'STORAGE_UNAVAILABLE') log.warn({ code: error.code, detail: error.message }, 'request failed: backend unavailable');
+  else if (error.httpStatus >= 500 && error.code !== 'SYNC_TIMEOUT') log.error({ err, code: error.code }, 'request failed');
+  else log.debug({ code: error.code, detail: error.message }, 'request rejected');
+}
+
+/** The detail a client may see: the message, except for 5xx (backend messages stay in the logs). */
+export function publicDetail(error: AppError): string {
+  return error.httpStatus >= 500 && error.code !== 'SYNC_TIMEOUT' ? genericDetail(error.code) : error.message;
+}
+
 /** The last middleware: turns whatever was thrown into problem JSON. */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   // Express recognises error handlers by their four parameters, so `_next` must stay.
   return (err: unknown, req, res, _next) => {
-    const error = isAppError(err) ? err : (fromBodyParser(err) ?? fromRedis(err) ?? new AppError('INTERNAL', 'unexpected error', { cause: err }));
-    const log = req.log ?? logger;
-    // An outage of a backend is expected (and logged by its client): one warn line, no stack.
-    if (error.code === 'QUEUE_UNAVAILABLE' || error.code === 'STORAGE_UNAVAILABLE') log.warn({ code: error.code, detail: error.message }, 'request failed: backend unavailable');
-    else if (error.httpStatus >= 500) log.error({ err, code: error.code }, 'request failed');
-    else log.debug({ code: error.code, detail: error.message }, 'request rejected');
+    const error = appErrorOf(err);
+    logRequestError(req.log ?? logger, err, error);
     if (res.headersSent) {
       // A streamed answer broke off half way: all we can do is cut the connection.
       res.destroy();

@@ -25,7 +25,7 @@ import { createJobHandlers } from './create-job.js';
 
 export const MAX_LIST_LIMIT = 100;
 
-const ListQuerySchema = z
+export const ListQuerySchema = z
   .object({
     status: z.enum(JOB_STATUSES).optional(),
     limit: z.coerce.number().int().min(1).max(MAX_LIST_LIMIT).default(20),
@@ -33,9 +33,9 @@ const ListQuerySchema = z
   })
   .strict();
 
-const DeleteQuerySchema = z.object({ purge: z.stringbool().default(false) }).strict();
+export const DeleteQuerySchema = z.object({ purge: z.stringbool().default(false) }).strict();
 
-const ResultQuerySchema = z.object({ format: z.enum(TRANSCRIPT_FORMATS).default('json') }).strict();
+export const ResultQuerySchema = z.object({ format: z.enum(TRANSCRIPT_FORMATS).default('json') }).strict();
 
 /** `attachment` with an ASCII filename plus the exact UTF-8 one (RFC 6266 / 8187). */
 export function contentDisposition(job: JobRecord, format: TranscriptFormat): string {

@@ -27,7 +27,7 @@ import type { UploadRecord } from '../uploads/upload-registry.js';
 
 const CONTENT_TYPE = /^[A-Za-z0-9!#$&^_.+-]{1,64}\/[A-Za-z0-9!#$&^_.+-]{1,64}$/;
 
-const CreateUploadSchema = z
+export const CreateUploadSchema = z
   .object({
     filename: z.string().min(1).max(255).optional(),
     contentType: z.string().regex(CONTENT_TYPE, 'must be a media type like audio/wav').optional(),

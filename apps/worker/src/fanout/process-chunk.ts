@@ -21,7 +21,7 @@ import { AppError, toAppError } from '@earshot/core/errors/app-error';
 import { ChunkJobDataSchema, type ChunkJobData } from '@earshot/core/queue/transcription-queue';
 import { watchForCancel } from '../cancel-watch.js';
 import { failureToThrow, recordFailure } from '../job-failure.js';
-import { abandoned, round3, type JobRunDeps, type JobRunResult } from '../job-run.js';
+import { abandoned, round3, segmentPublisher, type JobRunDeps, type JobRunResult } from '../job-run.js';
 import type { JobOutcome } from '../metrics.js';
 import { createProgressReporter } from '../progress-reporter.js';
 import { countChunkResults, deleteChunk, discardChunkObjects, readChunkAudio, readManifest, writeChunkResult } from './chunk-objects.js';
@@ -81,11 +81,12 @@ export function createChunkProcessor(deps: ChunkProcessorDeps): ChunkProcessor {
       const samples = await readChunkAudio(store, tenant, jobId, chunk.index, entry.samples);
       const audio = { samples, sampleRate: 16_000 as const, durationS: samples.length / 16_000, source: manifest.audio };
       const { language, itn, banEmotionUnknown, vad } = record.options;
+      const onSegment = segmentPublisher(deps, jobId, log, chunk.index);
       const transcript = await deps.engine.transcribeSpans(
         audio,
         entry.spans,
         { language, itn, banEmotionUnknown, vad },
-        { signal, onProgress: (p) => progress.report({ fraction: p.fraction, phase: 'inference' }) },
+        { signal, onProgress: (p) => progress.report({ fraction: p.fraction, phase: 'inference' }), ...(onSegment ? { onSegment } : {}) },
         { offsetS: entry.offsetS },
       );
       await progress.stop();

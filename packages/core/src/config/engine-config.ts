@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { EXECUTION_PROVIDERS } from '../model/inference-runner.js';
 import { parseEnv, type EnvSource } from './env.js';
 
 /** Model, runtime and batching settings shared by the CLI and the worker. */
@@ -8,15 +9,17 @@ export const EngineConfigSchema = z.object({
   modelDir: z.string().optional(),
   /**
    * Which ONNX file in modelDir: 'auto' picks model.int8.onnx on CPU when present
-   * (faster there) and model.onnx on CUDA (onnxruntime has no CUDA int8 kernels,
-   * so int8 on a GPU is slower than fp32).
+   * (faster there) and model.onnx, else model.fp16.onnx, on GPU providers (cuda, webgpu:
+   * onnxruntime has no GPU int8 kernels, so int8 on a GPU is slower than fp32).
    * @defaultValue 'auto'
    */
   modelFile: z.string().default('auto'),
   /** intra-op threads for the model; 0 = onnxruntime's choice (all cores). @defaultValue 0 */
   threads: z.coerce.number().int().min(0).max(256).default(0),
-  /** @defaultValue 'cpu' */
-  provider: z.enum(['cpu', 'cuda']).default('cpu'),
+  /** Execution provider: cpu, cuda or webgpu. @defaultValue 'cpu' */
+  provider: z.enum(EXECUTION_PROVIDERS).default('cpu'),
+  /** Load an int8 model on a GPU provider (refused otherwise: no GPU int8 kernels). @defaultValue false */
+  forceInt8OnGpu: z.union([z.boolean(), z.stringbool()]).default(false),
   /** @defaultValue 0 */
   cudaDeviceId: z.coerce.number().int().min(0).default(0),
   /** Seconds of padded audio per batch (FunASR batch_size_s). @defaultValue 60 */
@@ -53,6 +56,7 @@ export const ENGINE_ENV = {
   modelFile: 'EARSHOT_MODEL_FILE',
   threads: 'EARSHOT_THREADS',
   provider: 'EARSHOT_PROVIDER',
+  forceInt8OnGpu: 'EARSHOT_FORCE_INT8_ON_GPU',
   cudaDeviceId: 'EARSHOT_CUDA_DEVICE',
   batchSizeS: 'EARSHOT_BATCH_SIZE_S',
   maxBatchItems: 'EARSHOT_MAX_BATCH_ITEMS',

@@ -86,6 +86,12 @@ export const HttpConfigSchema = z.object({
    * @defaultValue 60
    */
   submissionSweepS: z.coerce.number().min(1).max(3600).default(60),
+  /**
+   * How long `POST /v1/audio/transcriptions` (the OpenAI-compatible, synchronous face of the
+   * queue) waits for its job; past that it answers 504 naming the job, which goes on and can be
+   * polled. @defaultValue 300
+   */
+  syncTimeoutS: z.coerce.number().positive().max(86_400).default(300),
 });
 
 export type HttpConfig = z.infer<typeof HttpConfigSchema>;
@@ -104,6 +110,7 @@ export const HTTP_ENV = {
   requestTimeoutMs: 'EARSHOT_REQUEST_TIMEOUT_MS',
   shutdownTimeoutMs: 'EARSHOT_SHUTDOWN_TIMEOUT_MS',
   submissionSweepS: 'EARSHOT_SUBMISSION_SWEEP_S',
+  syncTimeoutS: 'EARSHOT_SYNC_TIMEOUT_S',
 } as const;
 
 export function loadHttpConfig(env: EnvSource): HttpConfig {

@@ -4,6 +4,7 @@ import { SymbolTable } from '../decoding/symbol-table.js';
 import { DynamicBatcher } from '../model/dynamic-batcher.js';
 import type { BatchItem, InferenceRunner, ItemDecode } from '../model/inference-runner.js';
 import type { SenseVoiceMetadata } from '../model/model-metadata.js';
+import type { TranscriptSegment } from '../results/transcript.js';
 import type { SpeechSegment } from '../vad/segmenter.js';
 import type { SpeechDetector } from '../vad/speech-detector.js';
 import type { VadOptions } from '../vad/vad-options.js';
@@ -109,6 +110,19 @@ describe('createEngine with a fake runner and a fake speech detector', () => {
     expect(transcript.segments[0]).toMatchObject({ language: 'en', itn: false });
     expect(transcript.model).toMatchObject({ name: 'fake', file: 'model.int8.onnx', quantized: true, executionProvider: 'cpu' });
     expect(engine.queuedSegments).toBe(0);
+  });
+
+  it('onSegment gets each segment once, in order, the same the transcript holds', async () => {
+    const spans = [
+      { startS: 0.5, endS: 0.8 },
+      { startS: 1.0, endS: 1.1 },
+      { startS: 2.25, endS: 2.45 },
+    ];
+    const { engine } = fakeParts(spans);
+    const seen: TranscriptSegment[] = [];
+    const transcript = await engine.transcribeAudio(silence(3), { language: 'en' }, { onSegment: (s) => seen.push(s) });
+    expect(seen).toEqual(transcript.segments);
+    expect(seen.map((s) => s.index)).toEqual([0, 1, 2]);
   });
 
   it('speechSpans is what the detector found, on whole milliseconds', async () => {

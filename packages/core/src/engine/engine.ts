@@ -7,12 +7,13 @@ import { scoreSegmentTags } from '../decoding/segment-tags.js';
 import { createTagScorer, type TagScorer } from '../decoding/tag-confidence.js';
 import { AppError } from '../errors/app-error.js';
 import type { SegmentBatcher } from '../model/dynamic-batcher.js';
-import type { InferenceRunner } from '../model/inference-runner.js';
+import type { InferenceRunner, ItemDecode } from '../model/inference-runner.js';
 import type { SenseVoiceMetadata } from '../model/model-metadata.js';
 import { buildTranscript } from '../results/build-transcript.js';
 import type { Transcript, TranscriptSegment } from '../results/transcript.js';
 import type { SpeechDetector } from '../vad/speech-detector.js';
 import { feedSegments, type FeatureComputer, type FeedLimits } from './segment-feed.js';
+import { SegmentsInOrder } from './segments-in-order.js';
 import { CheckedTranscribeRequestSchema, promptLanguage, type TranscribeRequestInput, type TranscribeRequest } from './transcribe-request.js';
 
 const SAMPLE_RATE = 16_000;
@@ -43,6 +44,8 @@ export interface TranscribeProgress {
 
 export interface TranscribeHooks {
   onProgress?: (p: TranscribeProgress) => void;
+  /** Each segment once decoded, in index order (times in the file), before the transcript is built. */
+  onSegment?: (segment: TranscriptSegment) => void;
   signal?: AbortSignal;
 }
 
@@ -286,22 +289,9 @@ class PipelineEngine implements Engine {
         segmentsDone: done,
         segmentsTotal: spans.length,
       });
-    const { decodes, featuresMs } = await feedSegments({
-      source,
-      spans,
-      features: this.features,
-      batcher: this.batcher,
-      item: (f) => ({ features: f.data, frames: f.frames, languageId, textNormId, bannedIds }),
-      limits: this.feedLimits,
-      ...(signal ? { signal } : {}),
-      onDecoded: report,
-    });
-    // Inference overlaps the features: its time is the rest of this step's wall time.
-    const inferenceMs = performance.now() - t0 - featuresMs;
-
-    // 4. Tokens → tags, text, times (in the file: a chunk's spans are shifted by its offset).
-    const t = performance.now();
-    const segments: TranscriptSegment[] = decodes.map((greedy, index) => {
+    report(0);
+    // 4. (as each decode arrives) Tokens → tags, text, times (in the file: a chunk's spans are shifted by its offset).
+    const toSegment = (greedy: ItemDecode, index: number): TranscriptSegment => {
       const span = spans[index]!;
       const startS = round3(span.startS + offsetS);
       const decoded = decodeSenseVoiceOutput(greedy, this.symbols, {
@@ -311,7 +301,26 @@ class PipelineEngine implements Engine {
       const { slotPieces: _slots, ...rest } = decoded;
       const tags = scoreSegmentTags(decoded, greedy.queryLogProbs, this.tags, request);
       return { index, startS, endS: round3(span.endS + offsetS), ...rest, ...tags };
+    };
+    const early = hooks.onSegment ? new SegmentsInOrder(toSegment, hooks.onSegment) : null;
+    const { decodes, featuresMs } = await feedSegments({
+      source,
+      spans,
+      features: this.features,
+      batcher: this.batcher,
+      item: (f) => ({ features: f.data, frames: f.frames, languageId, textNormId, bannedIds }),
+      limits: this.feedLimits,
+      ...(signal ? { signal } : {}),
+      onDecoded: (decode, index, done) => {
+        report(done);
+        early?.decoded(decode, index);
+      },
     });
+    // Inference overlaps the features: its time is the rest of this step's wall time.
+    const inferenceMs = performance.now() - t0 - featuresMs;
+
+    const t = performance.now();
+    const segments: TranscriptSegment[] = early?.segments() ?? decodes.map(toSegment);
     const decodingMs = performance.now() - t;
     const totalMs = performance.now() - clock.started;
     onProgress?.({ phase: 'done', fraction: 1, segmentsDone: spans.length, segmentsTotal: spans.length });

@@ -33,7 +33,12 @@ export interface LoadEngineOptions {
 export async function loadEngine(config: EngineConfig, options: LoadEngineOptions = {}): Promise<Engine> {
   if (!config.modelDir) throw new AppError('MODEL_NOT_FOUND', HOW_TO_GET_A_MODEL);
   const files = resolveModelFiles(config.modelDir, config.modelFile, config.provider);
-  const runtime = { threads: config.threads, provider: config.provider, deviceId: config.cudaDeviceId };
+  const runtime = {
+    threads: config.threads,
+    provider: config.provider,
+    deviceId: config.cudaDeviceId,
+    forceInt8OnGpu: config.forceInt8OnGpu,
+  };
   const [symbols, vad] = await Promise.all([SymbolTable.fromFile(files.tokensPath), SileroVad.create()]);
   // Every result carries the query frames' log-probabilities over the tag pieces (tag confidence).
   const decode = { queryTagIds: queryTagIds(symbols) };

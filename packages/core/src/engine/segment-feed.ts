@@ -44,8 +44,8 @@ export interface FeedInput {
   item: (features: Features) => BatchItem;
   limits: FeedLimits;
   signal?: AbortSignal;
-  /** Called after each segment is decoded, with the count so far. */
-  onDecoded?: (done: number) => void;
+  /** Called as each segment is decoded: its decode, its index in `spans`, the count so far. */
+  onDecoded?: (decode: ItemDecode, index: number, done: number) => void;
 }
 
 export interface FeedResult {
@@ -103,7 +103,7 @@ export async function feedSegments(input: FeedInput): Promise<FeedResult> {
         group.map((index, k) =>
           batcher.decode(input.item(computed[k]!), signal ? { signal } : {}).then((d) => {
             decodes[index] = d;
-            input.onDecoded?.(++done);
+            input.onDecoded?.(d, index, ++done);
           }),
         ),
       ).then(

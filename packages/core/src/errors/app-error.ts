@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   MODEL_INVALID: { httpStatus: 500, retryable: false },
   VAD_MODEL_INVALID: { httpStatus: 500, retryable: false },
   INFERENCE_FAILED: { httpStatus: 500, retryable: true },
+  /** The configured execution provider cannot run here (no WebGPU adapter, no CUDA runtime). */
+  PROVIDER_UNAVAILABLE: { httpStatus: 500, retryable: false },
   // options and requests
   INVALID_OPTIONS: { httpStatus: 400, retryable: false },
   VALIDATION_FAILED: { httpStatus: 400, retryable: false },
@@ -32,6 +34,8 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, retryable: false },
   REQUEST_TIMEOUT: { httpStatus: 408, retryable: false },
   HEADERS_TOO_LARGE: { httpStatus: 431, retryable: false },
+  /** A synchronous request (POST /v1/audio/transcriptions) waited EARSHOT_SYNC_TIMEOUT_S; its job goes on. */
+  SYNC_TIMEOUT: { httpStatus: 504, retryable: false },
   // infrastructure
   STORAGE_ERROR: { httpStatus: 503, retryable: true },
   /** The storage backend cannot be reached (connection refused or reset, timeout, 5xx). */

@@ -7,6 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { SenseVoiceMetadata } from '../model/model-metadata.js';
 
 export const WorkerReportSchema = z.object({
   /** `<hostname>-<pid>`, the `worker` label of the metrics. */
@@ -21,12 +22,19 @@ export const WorkerReportSchema = z.object({
   startupS: z.number().nonnegative().nullable(),
   /** Jobs running now. */
   activeJobs: z.number().int().nonnegative(),
+  /** The model this worker serves (`GET /v1/models`); null while it loads. */
+  model: z.object({ id: z.string().min(1), synthetic: z.boolean() }).nullable().default(null),
   /** When the report was made (ms since the epoch). */
   at: z.number(),
 });
 export type WorkerReport = z.infer<typeof WorkerReportSchema>;
 /** What a worker publishes (fields with defaults may be left out). */
 export type WorkerReportInput = z.input<typeof WorkerReportSchema>;
+
+/** The id a model is listed under: its `comment` metadata (e.g. "iic/SenseVoiceSmall"), as transcripts name it. */
+export function modelIdOf(metadata: Pick<SenseVoiceMetadata, 'comment'>): string {
+  return metadata.comment || 'SenseVoice';
+}
 
 /** Reports older than this are from a worker that is gone. */
 export const WORKER_REPORT_FRESH_MS = 30_000;

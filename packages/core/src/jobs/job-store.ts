@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { AppError } from '../errors/app-error.js';
 import { z } from 'zod';
 import { JobRecordSchema, type JobRecord, type JobStatus } from './job-record.js';
+import { eventForChange, JOB_EVENT_FIELD, JOB_EVENTS_MAX_LEN, JOB_EVENTS_TTL_S, jobEventsKey, statusEventOf } from './job-events.js';
 
 export interface JobStoreOptions {
   redis: Redis;
@@ -24,11 +25,18 @@ export interface ListJobsOptions {
  * is still the text that was read (safe on a shared connection, unlike WATCH),
  * so an API cancel and a worker update never overwrite each other; `update`
  * with `from` applies only when the current status is one of those.
+ *
+ * A write that changes the status, attempts, phase or progress also appends its event to the job's
+ * event stream (job-events.ts) in the same script, so the stream follows the record exactly.
  */
 const COMPARE_AND_SET = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
 if tonumber(ARGV[3]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+if ARGV[4] ~= '' then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', ARGV[7], ARGV[4])
+  redis.call('EXPIRE', KEYS[2], ARGV[6])
+end
 return 1`;
 
 export class JobStore {
@@ -52,6 +60,10 @@ export class JobStore {
     return `${this.prefix}idem:${tenant}:${key}`;
   }
 
+  private eventsKey(id: string): string {
+    return jobEventsKey(this.prefix, id);
+  }
+
   private pendingKey(): string {
     return `${this.prefix}pending-submissions`;
   }
@@ -68,9 +80,11 @@ export class JobStore {
       .set(this.jobKey(record.id), JSON.stringify(record), 'NX')
       .zadd(this.indexKey(record.tenant), Date.parse(record.createdAt), record.id)
       .hset(this.pendingKey(), record.id, JSON.stringify(mark))
+      .xadd(this.eventsKey(record.id), 'MAXLEN', '~', JOB_EVENTS_MAX_LEN, '*', JOB_EVENT_FIELD, JSON.stringify(statusEventOf(record)))
+      .expire(this.eventsKey(record.id), JOB_EVENTS_TTL_S)
       .exec();
     if (!ok || ok[0]?.[1] !== 'OK') {
-      // The NX set failed: the other commands touched the existing job's index and mark only.
+      // The NX set failed: the other commands touched the existing job's index, mark and event stream only.
       throw new AppError('CONFLICT', `job ${record.id} already exists`);
     }
   }
@@ -121,14 +135,27 @@ export class JobStore {
       if (from && !from.includes(job.status)) return null;
       const next: JobRecord = { ...job, ...change(job), updatedAt: new Date().toISOString() };
       const ttl = next.finishedAt ? this.retentionS : 0;
-      const swapped = await this.redis.eval(COMPARE_AND_SET, 1, key, text, JSON.stringify(next), ttl);
+      const event = eventForChange(job, next);
+      const swapped = await this.redis.eval(
+        COMPARE_AND_SET,
+        2,
+        key,
+        this.eventsKey(id),
+        text,
+        JSON.stringify(next),
+        ttl,
+        event ? JSON.stringify(event) : '',
+        JOB_EVENTS_MAX_LEN,
+        JOB_EVENTS_TTL_S,
+        JOB_EVENT_FIELD,
+      );
       if (swapped === 1) return next; // 0 ⇒ someone changed the record since we read it: retry
     }
     throw new AppError('CONFLICT', `job ${id} is being updated concurrently`);
   }
 
   async delete(job: Pick<JobRecord, 'id' | 'tenant' | 'idempotencyKey'>): Promise<void> {
-    const tx = this.redis.multi().del(this.jobKey(job.id)).zrem(this.indexKey(job.tenant), job.id).hdel(this.pendingKey(), job.id);
+    const tx = this.redis.multi().del(this.jobKey(job.id), this.eventsKey(job.id)).zrem(this.indexKey(job.tenant), job.id).hdel(this.pendingKey(), job.id);
     if (job.idempotencyKey) tx.del(this.idemKey(job.tenant, job.idempotencyKey));
     await tx.exec();
   }

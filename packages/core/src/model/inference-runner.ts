@@ -30,7 +30,7 @@ export interface ItemDecode {
  */
 export interface InferenceRunner {
   readonly metadata: SenseVoiceMetadata;
-  /** Execution provider actually in use ("cpu", "cuda"). */
+  /** Execution provider actually in use ("cpu", "cuda", "webgpu"). */
   readonly executionProvider: string;
   /** Columns of `ItemDecode.queryLogProbs`, in order (none when empty or absent). */
   readonly queryTagIds?: readonly number[];
@@ -50,7 +50,18 @@ export interface DecodeOptions {
   inGraph?: boolean;
 }
 
-export type ExecutionProvider = 'cpu' | 'cuda';
+/**
+ * onnxruntime execution providers a model can run on. `cuda` needs onnxruntime-node installed with
+ * `ONNXRUNTIME_NODE_INSTALL=cuda12` and a CUDA 12 runtime; `webgpu` is in the npm package (Dawn,
+ * Vulkan on Linux) and needs a Vulkan driver whose adapter Dawn accepts.
+ */
+export const EXECUTION_PROVIDERS = ['cpu', 'cuda', 'webgpu'] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+/** Providers that run the model on a GPU: no int8 kernels there (see `RuntimeOptions.forceInt8OnGpu`). */
+export function isGpuProvider(provider: ExecutionProvider): boolean {
+  return provider !== 'cpu';
+}
 
 export interface RuntimeOptions {
   /** intra-op threads; 0 lets onnxruntime choose. @defaultValue 0 */
@@ -59,4 +70,10 @@ export interface RuntimeOptions {
   provider: ExecutionProvider;
   /** CUDA device for provider 'cuda'. @defaultValue 0 */
   deviceId: number;
+  /**
+   * Load an int8 (dynamically quantized) model on a GPU provider anyway. Refused by default: GPU
+   * providers have no int8 kernels, so its MatMulInteger nodes run on the CPU and every layer
+   * copies its activations between devices. @defaultValue false
+   */
+  forceInt8OnGpu?: boolean;
 }

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppError } from '../errors/app-error.js';
-import type { ExecutionProvider } from './inference-runner.js';
+import { isGpuProvider, type ExecutionProvider } from './inference-runner.js';
 
 export interface ModelFiles {
   modelPath: string;
@@ -22,9 +22,17 @@ export const HOW_TO_GET_A_MODEL = [
 ].join('\n');
 
 /**
- * Picks the ONNX file inside a sherpa-onnx style model directory.
- * `modelFile` 'auto': model.int8.onnx on CPU if present (faster there), model.onnx on
- * CUDA if present (no CUDA int8 kernels); otherwise whichever exists.
+ * The files 'auto' tries, best first. CPU: int8 (dynamic quantization is faster there), then fp32.
+ * GPU providers: fp32, then fp16 (`npm run model:generate -- --fp16`; worth choosing by name where
+ * the GPU has fast fp16), never int8 (no GPU int8 kernels; `forceInt8OnGpu` + an explicit name).
+ */
+export function autoModelFiles(provider: ExecutionProvider): readonly string[] {
+  return isGpuProvider(provider) ? ['model.onnx', 'model.fp16.onnx'] : ['model.int8.onnx', 'model.onnx'];
+}
+
+/**
+ * Picks the ONNX file inside a sherpa-onnx style model directory: `modelFile` by name, or for
+ * 'auto' the first of `autoModelFiles(provider)` that exists.
  */
 export function resolveModelFiles(dir: string, modelFile: string, provider: ExecutionProvider): ModelFiles {
   const root = resolve(dir);
@@ -33,9 +41,17 @@ export function resolveModelFiles(dir: string, modelFile: string, provider: Exec
   }
   let modelPath: string;
   if (modelFile === 'auto') {
-    const order = provider === 'cuda' ? ['model.onnx', 'model.int8.onnx'] : ['model.int8.onnx', 'model.onnx'];
+    const order = autoModelFiles(provider);
     const found = order.map((f) => join(root, f)).find((p) => existsSync(p));
-    if (!found) throw new AppError('MODEL_NOT_FOUND', `no model.onnx or model.int8.onnx in ${root}\n${HOW_TO_GET_A_MODEL}`);
+    if (!found) {
+      const int8Only = isGpuProvider(provider) && existsSync(join(root, 'model.int8.onnx'));
+      throw new AppError(
+        'MODEL_NOT_FOUND',
+        int8Only
+          ? `${root} has only model.int8.onnx, which the ${provider} provider does not run (no GPU int8 kernels): add model.onnx, or pass --model-file model.int8.onnx with --force-int8-on-gpu (EARSHOT_FORCE_INT8_ON_GPU=true)`
+          : `no ${order.join(' or ')} in ${root}\n${HOW_TO_GET_A_MODEL}`,
+      );
+    }
     modelPath = found;
   } else {
     modelPath = resolve(root, modelFile);

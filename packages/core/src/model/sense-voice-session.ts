@@ -8,9 +8,18 @@ import { ctcGreedy, ctcGreedyFromCandidates } from '../decoding/ctc-greedy.js';
 import { queryTagLogProbs } from '../decoding/query-tags.js';
 import { allocateModelBuffer, appendDecodeGraph, CANDIDATES, IDS_OUTPUT, QUERY_LOG_PROBS_OUTPUT } from './decode-graph.js';
 import { readOnnxMetadata } from './onnx-metadata.js';
+import { isInt8Model } from './onnx-op-types.js';
 import { openModelFile } from './protobuf-wire.js';
 import { FEATURE_DIM, parseSenseVoiceMetadata, type SenseVoiceMetadata } from './model-metadata.js';
-import type { BatchItem, DecodeOptions, InferenceRunner, ItemDecode, RuntimeOptions } from './inference-runner.js';
+import {
+  isGpuProvider,
+  type BatchItem,
+  type DecodeOptions,
+  type ExecutionProvider,
+  type InferenceRunner,
+  type ItemDecode,
+  type RuntimeOptions,
+} from './inference-runner.js';
 
 /** Number of query frames SenseVoice prepends (language, emotion, event, ITN). */
 export const QUERY_FRAMES = 4;
@@ -48,14 +57,18 @@ export class SenseVoiceSession implements InferenceRunner {
         );
       }
     }
+    if (isGpuProvider(options.provider) && !options.forceInt8OnGpu && (await isInt8Model(modelPath))) {
+      throw new AppError(
+        'INVALID_OPTIONS',
+        `${basename(modelPath)} is an int8 (dynamically quantized) model, which the ${options.provider} provider would run mostly on the CPU (no GPU int8 kernels): use the fp32 or fp16 model, or force it with --force-int8-on-gpu (EARSHOT_FORCE_INT8_ON_GPU=true)`,
+      );
+    }
     const inGraph = decode.inGraph !== false;
     const model = inGraph ? await decodeGraphModel(modelPath, queryTagIds) : modelPath;
-    const providers: ort.InferenceSession.ExecutionProviderConfig[] =
-      options.provider === 'cuda' ? [{ name: 'cuda', deviceId: options.deviceId }, 'cpu'] : ['cpu'];
     let session: ort.InferenceSession;
     try {
       const sessionOptions: ort.InferenceSession.SessionOptions = {
-        executionProviders: providers,
+        executionProviders: executionProviders(options),
         intraOpNumThreads: options.threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
@@ -69,13 +82,7 @@ export class SenseVoiceSession implements InferenceRunner {
           ? await ort.InferenceSession.create(model, sessionOptions)
           : await ort.InferenceSession.create(model, sessionOptions);
     } catch (err) {
-      const hint =
-        options.provider === 'cuda'
-          ? ' (the CUDA provider needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12 and a CUDA 12 runtime)'
-          : '';
-      throw new AppError('MODEL_INVALID', `onnxruntime could not load ${modelPath}: ${(err as Error).message}${hint}`, {
-        cause: err,
-      });
+      throw sessionError(err, modelPath, options.provider);
     }
     if (session.inputNames.length !== 4 || session.outputNames.length < 1) {
       await session.release();
@@ -84,7 +91,33 @@ export class SenseVoiceSession implements InferenceRunner {
         `${basename(modelPath)} has ${session.inputNames.length} inputs / ${session.outputNames.length} outputs; a SenseVoice model has 4 inputs (x, x_length, language, text_norm) and logits first`,
       );
     }
-    return new SenseVoiceSession(session, metadata, options.provider, basename(modelPath), queryTagIds, inGraph);
+    const runner = new SenseVoiceSession(session, metadata, options.provider, basename(modelPath), queryTagIds, inGraph);
+    if (options.provider === 'webgpu') await runner.warmUp();
+    return runner;
+  }
+
+  /**
+   * One run of a one-frame input, at load time. WebGPU compiles its shaders on first use and
+   * finds out only then that an op cannot run on the adapter: a float16 model on an adapter
+   * without `shader-f16` (SwiftShader has none) loads, then fails every batch. So the worker
+   * pays the first compilation before it reports ready, and such a model is refused at start.
+   */
+  private async warmUp(): Promise<void> {
+    const m = this.metadata;
+    try {
+      await this.decodeBatch([{ features: new Float32Array(FEATURE_DIM), frames: 1, languageId: m.languageIds.auto, textNormId: m.withoutItn }]);
+    } catch (err) {
+      await this.session.release();
+      const cause = err instanceof AppError && err.cause instanceof Error ? err.cause : err;
+      if (/requires f16 but the device does not support it/i.test((cause as Error).message)) {
+        throw new AppError(
+          'PROVIDER_UNAVAILABLE',
+          `${this.file} computes in float16 and this WebGPU adapter has no shader-f16 feature (SwiftShader has none): use the fp32 model.onnx here`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
   }
 
   /** Pads items into `[N, Tmax, 560]` (zeros after CMVN), runs the model, greedy-decodes each item. */
@@ -169,6 +202,44 @@ export class SenseVoiceSession implements InferenceRunner {
   async close(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * The session's providers, GPU first with the CPU as fallback for the nodes a GPU provider does not
+ * implement (shape arithmetic, the int64 bits of the front end). Outputs stay at onnxruntime's
+ * default location, CPU memory: with the decode graph they are ids and a few hundred floats, read
+ * at once, so keeping them on the GPU ('gpu-buffer') would only add a download call per output.
+ * Weights are uploaded once, when the session is created; a run uploads only its features.
+ */
+function executionProviders(options: RuntimeOptions): ort.InferenceSession.ExecutionProviderConfig[] {
+  switch (options.provider) {
+    case 'cuda':
+      return [{ name: 'cuda', deviceId: options.deviceId }, 'cpu'];
+    case 'webgpu':
+      return ['webgpu', 'cpu'];
+    case 'cpu':
+      return ['cpu'];
+  }
+}
+
+/** PROVIDER_UNAVAILABLE when the provider itself cannot start here, else MODEL_INVALID. */
+function sessionError(err: unknown, modelPath: string, provider: ExecutionProvider): AppError {
+  const message = (err as Error).message;
+  if (provider === 'webgpu' && /WebGPU (?:adapter|device)/i.test(message)) {
+    return new AppError(
+      'PROVIDER_UNAVAILABLE',
+      `the webgpu provider found no usable GPU adapter (${message.trim()}); it needs a Vulkan driver that Dawn accepts: the GPU vendor's, or on a machine without a GPU SwiftShader (VK_ICD_FILENAMES=…/vk_swiftshader_icd.json, e.g. from Debian's chromium package)`,
+      { cause: err },
+    );
+  }
+  if (provider === 'cuda' && /cuda/i.test(message)) {
+    return new AppError(
+      'PROVIDER_UNAVAILABLE',
+      `the cuda provider cannot start (${message.trim()}); it needs onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12 and a CUDA 12 runtime`,
+      { cause: err },
+    );
+  }
+  return new AppError('MODEL_INVALID', `onnxruntime could not load ${modelPath}: ${message}`, { cause: err });
 }
 
 function expectDims(t: ort.Tensor, dims: number[], maxFrames: number): void {

@@ -1,5 +1,6 @@
 import { emotionEmoji, eventEmoji } from '../../decoding/rich-text.js';
 import type { Transcript, TranscriptSegment } from '../transcript.js';
+import { NO_SPACE_SCRIPT_CHAR } from '../words.js';
 
 /** One subtitle cue: a timed block of up to `maxLines` lines. */
 export interface Cue {
@@ -71,7 +72,7 @@ function wrapSegment(segment: TranscriptSegment, maxLineChars: number): Line[] {
   for (const token of segment.tokens) {
     const text = token.text.replace(/\s+/g, ' ');
     const last = units.at(-1);
-    if (last === undefined || text.startsWith(' ') || /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u.test(text)) {
+    if (last === undefined || text.startsWith(' ') || NO_SPACE_SCRIPT_CHAR.test([...text][0] ?? '')) {
       units.push({ text, startS: token.startS });
     } else {
       last.text += text;
