@@ -243,7 +243,13 @@ function wavFileSource(input: FileInput, info: WavInfo): ClosableSampleSource {
       const a = Math.max(0, Math.min(length, from));
       const b = Math.max(a, Math.min(length, to));
       const out = new Float32Array(b - a);
-      if (b > a) await readWavBlock(input, info, a, b - a, out);
+      // Block by block, yielding between blocks: a long read (the VAD reads whole files) must not
+      // hold the event loop (a worker's job locks are renewed there).
+      for (let start = a; start < b; start += WAV_BLOCK_FRAMES) {
+        if (start > a) await nextTurn();
+        const count = Math.min(WAV_BLOCK_FRAMES, b - start);
+        await readWavBlock(input, info, start, count, out.subarray(start - a, start - a + count));
+      }
       return out;
     },
     close: () => input.close(),
