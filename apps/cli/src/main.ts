@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { processEnv } from '@earshot/core/config/env';
 import { isAppError } from '@earshot/core/errors/app-error';
 import { EXECUTION_PROVIDERS } from '@earshot/core/model/inference-runner';
+import { DEFAULT_SEGMENTER_OPTIONS } from '@earshot/core/vad/segmenter';
 import { runTranscribe, type TranscribeCliOptions } from './transcribe-command.js';
 import { runDownload, type DownloadCliOptions } from './download-command.js';
 import { TRANSCRIPT_FORMATS } from '@earshot/core/results/formats/format-transcript';
@@ -30,6 +31,7 @@ program
   .option('--merge-length-s <s>', 'longest merged span', parseFloat, 15)
   .option('--max-segment-s <s>', 'longest VAD segment', parseFloat, 30)
   .option('--vad-threshold <p>', 'speech probability threshold', parseFloat, 0.5)
+  .option('--min-silence-ms <ms>', 'pause that ends a VAD segment', parseFloat, DEFAULT_SEGMENTER_OPTIONS.minSilenceMs)
   .option('--ban-emotion-unknown', 'never output EMO_UNKNOWN (FunASR ban_emo_unk)', false)
   .option('--languages <list>', 'tag each segment with the most probable of these languages (e.g. zh,en)')
   .option('--drop-no-speech', 'leave segments flagged noSpeech out of text formats', false)

@@ -19,6 +19,7 @@ export interface TranscribeCliOptions {
   mergeLengthS: number;
   maxSegmentS: number;
   vadThreshold: number;
+  minSilenceMs: number;
   banEmotionUnknown: boolean;
   /** Comma-separated allowed languages (`zh,en`). */
   languages?: string;
@@ -66,7 +67,13 @@ export async function runTranscribe(files: string[], opts: TranscribeCliOptions,
     ...(opts.languages !== undefined ? { languages: opts.languages.split(',').map((l) => l.trim()) as TranscribeRequestInput['languages'] } : {}),
     ...(opts.timelineMinConfidence !== undefined ? { timelineMinConfidence: opts.timelineMinConfidence } : {}),
     vad: opts.vad
-      ? { threshold: opts.vadThreshold, maxSegmentS: opts.maxSegmentS, merge: opts.mergeVad, mergeLengthS: opts.mergeLengthS }
+      ? {
+          threshold: opts.vadThreshold,
+          minSilenceMs: opts.minSilenceMs,
+          maxSegmentS: opts.maxSegmentS,
+          merge: opts.mergeVad,
+          mergeLengthS: opts.mergeLengthS,
+        }
       : false,
   };
   let failures = 0;

@@ -6,6 +6,8 @@
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { z } from 'zod';
+import { JobEventSchema, type JobEvent } from '@earshot/core/jobs/job-events';
+import { readSse } from './sse-reader.js';
 
 export const JOB_STATUSES = ['queued', 'processing', 'completed', 'failed', 'canceled'] as const;
 const FINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'canceled']);
@@ -60,6 +62,11 @@ export interface ApiClient {
   listJobs(query: { limit: number; status?: string; cursor?: string }): Promise<{ jobs: ClientJob[]; nextCursor: string | null }>;
   /** The transcript in `format` (json, rich, txt, srt, vtt), as text. */
   result(id: string, format: string): Promise<string>;
+  /**
+   * The job's events (GET /v1/jobs/:id/events) as they come, until the server ends the stream
+   * (after the final status). An event the client cannot read ends it with UNEXPECTED_RESPONSE.
+   */
+  events(id: string, signal?: AbortSignal): AsyncGenerator<JobEvent>;
 }
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
@@ -121,5 +128,22 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     async result(id, format) {
       return (await call(`/v1/jobs/${encodeURIComponent(id)}/result?format=${encodeURIComponent(format)}`)).text();
     },
+    async *events(id, signal) {
+      const res = await call(`/v1/jobs/${encodeURIComponent(id)}/events`, { headers: { accept: 'text/event-stream' }, ...(signal ? { signal } : {}) });
+      if (!res.body) return;
+      for await (const message of readSse(res.body)) {
+        const parsed = JobEventSchema.safeParse(safeJson(message.data));
+        if (!parsed.success) throw new ApiError(res.status, 'UNEXPECTED_RESPONSE', `unreadable ${message.event ?? 'message'} event from ${res.url}`);
+        yield parsed.data;
+      }
+    },
   };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }

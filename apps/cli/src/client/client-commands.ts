@@ -83,18 +83,37 @@ export async function runSubmit(source: string, opts: SubmitCliOptions, env: Env
   return 0;
 }
 
-/** Polls until the job is final, drawing a progress line on stderr when asked. */
+/**
+ * Waits until the job is final, drawing a progress line on stderr when asked: follows the job's
+ * event stream (progress and each decoded segment as they happen), and polls the job instead
+ * when the stream is not there (an older server) or breaks off.
+ */
 export async function waitForJob(client: ApiClient, first: ClientJob, options: { progress: boolean; io: CliIo }): Promise<ClientJob> {
   const line = options.progress ? createProgressLine(options.io.stderr) : null;
-  let job = first;
+  let segments = 0;
+  const label = (phase: string | null, status: string): string => `${phase ?? status}${segments > 0 ? ` · ${segments} segments` : ''}`;
+  try {
+    for await (const event of client.events(first.id)) {
+      if (event.type === 'segment') segments++;
+      else line?.update(event.progress, label(event.phase, event.type === 'status' ? event.status : 'processing'));
+      if (event.type === 'status' && FINAL.has(event.status)) break;
+    }
+  } catch {
+    // No stream (an older server, a proxy in the way) or a broken one: poll below, where a job
+    // that is really gone ends with the API's NOT_FOUND.
+  }
+  let job = await client.getJob(first.id);
   while (!isFinal(job)) {
-    line?.update(job.progress, job.phase ?? job.status);
+    line?.update(job.progress, label(job.phase, job.status));
     await new Promise((r) => setTimeout(r, POLL_MS));
     job = await client.getJob(job.id);
   }
   line?.done(job.status);
   return job;
 }
+
+const FINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'canceled']);
+
 
 export async function runStatus(id: string, opts: ConnectionOptions & { json?: boolean }, env: EnvSource, io: CliIo = PROCESS_IO): Promise<number> {
   const job = await clientOf(opts, env).getJob(id);

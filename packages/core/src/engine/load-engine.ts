@@ -10,8 +10,7 @@ import type { InferenceRunner } from '../model/inference-runner.js';
 import { resolveModelFiles, HOW_TO_GET_A_MODEL } from '../model/model-files.js';
 import { SenseVoiceSession } from '../model/sense-voice-session.js';
 import { ThreadedRunner } from '../model/threaded-runner.js';
-import { SileroVad } from '../vad/silero-vad.js';
-import { createSileroSpeechDetector } from '../vad/speech-detector.js';
+import { ThreadedSileroDetector } from '../vad/threaded-silero-detector.js';
 import { createEngine, type Engine } from './engine.js';
 
 export interface LoadEngineOptions {
@@ -25,8 +24,9 @@ export interface LoadEngineOptions {
 
 /**
  * The engine of a configuration: the model of `config.modelDir` (in a worker thread unless
- * `inferenceThread` is false), its tokens.txt, Silero VAD, the model's feature extractor (a pool
- * of `config.frontendThreads` threads, or inline for 0) and one dynamic batcher. Apps call this; `createEngine` takes the parts instead.
+ * `inferenceThread` is false), its tokens.txt, Silero VAD (in its own worker thread), the model's
+ * feature extractor (a pool of `config.frontendThreads` threads, or inline for 0) and one dynamic
+ * batcher. Apps call this; `createEngine` takes the parts instead.
  * @throws AppError MODEL_NOT_FOUND without a model directory, MODEL_INVALID when tokens.txt does
  *   not match the model.
  */
@@ -39,7 +39,7 @@ export async function loadEngine(config: EngineConfig, options: LoadEngineOption
     deviceId: config.cudaDeviceId,
     forceInt8OnGpu: config.forceInt8OnGpu,
   };
-  const [symbols, vad] = await Promise.all([SymbolTable.fromFile(files.tokensPath), SileroVad.create()]);
+  const [symbols, vad] = await Promise.all([SymbolTable.fromFile(files.tokensPath), ThreadedSileroDetector.start()]);
   // Every result carries the query frames' log-probabilities over the tag pieces (tag confidence).
   const decode = { queryTagIds: queryTagIds(symbols) };
   let runner: InferenceRunner;
@@ -74,7 +74,7 @@ export async function loadEngine(config: EngineConfig, options: LoadEngineOption
   );
   return createEngine({
     runner,
-    speechDetector: createSileroSpeechDetector(vad),
+    speechDetector: vad,
     features,
     batcher,
     symbols,

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors/app-error.js';
+import { AppError, type ErrorCode } from '../errors/app-error.js';
 import type { BatchItem, DecodeOptions, ItemDecode, RuntimeOptions } from './inference-runner.js';
 
 /** Messages between ThreadedRunner (main thread) and inference-thread. */
@@ -21,3 +21,8 @@ export type ThreadResponse =
   | { type: 'failed'; error: SerializedError }
   | { type: 'result'; id: number; decodes: ItemDecode[] }
   | { type: 'error'; id: number; error: SerializedError };
+
+/** The AppError a thread serialised (code, message, details; the stack stays in the thread). */
+export function fromSerialized(e: SerializedError): AppError {
+  return new AppError(e.code, e.message, e.details ? { details: e.details } : {});
+}

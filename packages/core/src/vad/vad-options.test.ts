@@ -6,7 +6,7 @@ describe('VadOptionsSchema', () => {
     expect(VadOptionsSchema.parse({})).toEqual({
       threshold: 0.5,
       minSpeechMs: 250,
-      minSilenceMs: 100,
+      minSilenceMs: 250,
       speechPadMs: 30,
       maxSegmentS: 30,
       merge: false,

@@ -16,7 +16,7 @@ export const VadOptionsSchema = z
     negThreshold: z.number().gt(0).max(1).optional(),
     /** Shorter segments are dropped. @defaultValue 250 */
     minSpeechMs: z.number().min(0).max(60_000).default(d.minSpeechMs),
-    /** Silence needed to end a segment. @defaultValue 100 */
+    /** Silence needed to end a segment. @defaultValue 250 */
     minSilenceMs: z.number().min(0).max(60_000).default(d.minSilenceMs),
     /** Padding added on both sides of a segment. @defaultValue 30 */
     speechPadMs: z.number().min(0).max(2_000).default(d.speechPadMs),
