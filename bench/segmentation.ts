@@ -1,6 +1,6 @@
 /**
  * Segmentation defaults by measurement (not a test): for a few VAD settings, on a call-like
- * recording (bench/make-call-audio.sh), the segment count and mean length, the audio they
+ * recording (bench/fixtures/call-audio.ts), the segment count and mean length, the audio they
  * cover, the model runs and frames, and the model stage's CPU and wall time (features, batched
  * model, decoding; the VAD runs before and is not counted) with the full generated model.
  *
@@ -10,8 +10,7 @@
  * is generated (deterministic random weights): its text means nothing, so accuracy is not
  * measured here; see the README's "Speech segments" for how that side was weighed.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readAudioFile } from '@earshot/core/audio/decode';
@@ -20,7 +19,8 @@ import { loadEngine } from '@earshot/core/engine/load-engine';
 import type { BatchReport } from '@earshot/core/model/dynamic-batcher';
 import { type VadOptionsInput, VadOptionsSchema } from '@earshot/core/vad/vad-options';
 import { generateModel } from '@earshot/modelgen/generate';
-import { CACHE_DIR, REPO_ROOT } from '../test/setup/paths.js';
+import { callAudio } from './fixtures/call-audio.js';
+import { CACHE_DIR } from '../test/setup/paths.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,12 +39,7 @@ const settings: [string, VadOptionsInput][] = [
   ['minSilence 100 + merge 15 s', { minSilenceMs: 100, merge: true }],
 ];
 
-const genDir = join(CACHE_DIR, 'gen');
-mkdirSync(genDir, { recursive: true });
-const wav = join(genDir, `call-${values.seconds}s.wav`);
-if (!existsSync(wav)) {
-  execFileSync('bash', [join(REPO_ROOT, 'bench/make-call-audio.sh'), wav, values.seconds!, '1'], { stdio: 'inherit' });
-}
+const wav = (await callAudio({ durationS: Number(values.seconds), seed: 1 })).path;
 const modelDir = join(CACHE_DIR, 'models', 'full');
 if (!existsSync(join(modelDir, modelFile))) {
   await generateModel({ size: 'full', seed: 1, outDir: modelDir, int8: modelFile.includes('int8') });

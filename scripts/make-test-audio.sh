@@ -23,6 +23,8 @@ readonly SPEED=160 # espeak-ng words per minute
 readonly SOX=(sox -R -D)
 readonly FFMPEG=(ffmpeg -nostdin -y -v error)
 readonly BITEXACT=(-map_metadata -1 -fflags +bitexact -flags:a +bitexact)
+SPEECH_CLIP="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/speech-clip.sh"
+readonly SPEECH_CLIP
 
 readonly WAV_FILES=(en.wav zh.wav en-zh-silence.wav long-45s.wav stereo-48k.wav music-tones.wav en-60s.wav
   silence.wav noise-only.wav empty.wav)
@@ -77,7 +79,8 @@ json_string() { # minimal escaping: our texts never hold control characters
   printf '"%s"' "${s//\"/\\\"}"
 }
 
-# Trimmed 16 kHz mono 16-bit clip of one sentence; prints its path (cached by voice/speed/text).
+# Trimmed 16 kHz mono 16-bit clip of one sentence (scripts/speech-clip.sh); prints its path (cached
+# by voice/speed/text).
 clip() {
   local lang=$1 text=$2 voice key
   case $lang in
@@ -86,11 +89,7 @@ clip() {
     *) echo "clip: unknown language $lang" >&2; return 1 ;;
   esac
   key=$(printf '%s|%s|%s' "$voice" "$SPEED" "$text" | md5sum | cut -c1-16)
-  if [[ ! -f $WORK/clip-$key.wav ]]; then
-    espeak-ng -v "$voice" -s "$SPEED" -w "$WORK/raw-$key.wav" "$text"
-    "${SOX[@]}" -v 0.8 "$WORK/raw-$key.wav" -r "$RATE" -c 1 -b 16 "$WORK/clip-$key.wav" \
-      silence 1 0.02 0.5% reverse silence 1 0.02 0.5% reverse
-  fi
+  [[ -f $WORK/clip-$key.wav ]] || "$SPEECH_CLIP" "$voice" "$SPEED" "$text" "$WORK/clip-$key.wav"
   printf '%s' "$WORK/clip-$key.wav"
 }
 

@@ -4,6 +4,8 @@
  * copies the logits out and decodes them in JavaScript. Ids, frames and tags must be equal,
  * with and without banned ids; the query log-probabilities equal to float precision.
  */
+import { copyFile, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudioFile } from '@earshot/core/audio/decode';
@@ -25,7 +27,9 @@ describe.each([
   ['tiny-tagged', TAGGED_TINY_MODEL_DIR],
 ])('in-graph decoding on the %s model', (_name, dir) => {
   let edited: SenseVoiceSession;
+  let fromCache: SenseVoiceSession;
   let reference: SenseVoiceSession;
+  let cacheDir: string;
   let symbols: SymbolTable;
   let tagIds: number[];
   let items: BatchItem[];
@@ -34,7 +38,12 @@ describe.each([
     symbols = await SymbolTable.fromFile(join(dir, 'tokens.txt'));
     tagIds = queryTagIds(symbols);
     const modelPath = join(dir, 'model.onnx');
-    edited = await SenseVoiceSession.create(modelPath, RUNTIME, { queryTagIds: tagIds });
+    // A private model cache: the first session writes the optimised copy, the second loads it.
+    cacheDir = await mkdtemp(join(tmpdir(), 'earshot-graph-cache-'));
+    const runtime = { ...RUNTIME, modelCache: { dir: cacheDir, maxBytes: 1e9 } };
+    edited = await SenseVoiceSession.create(modelPath, runtime, { queryTagIds: tagIds });
+    fromCache = await SenseVoiceSession.create(modelPath, runtime, { queryTagIds: tagIds });
+    expect([edited.origin, fromCache.origin]).toEqual(['optimized-written', 'optimized-cache']);
     reference = await SenseVoiceSession.create(modelPath, RUNTIME, { queryTagIds: tagIds, inGraph: false });
     const m = edited.metadata;
     const features = new FeatureExtractor({
@@ -63,12 +72,15 @@ describe.each([
   }, 120_000);
   afterAll(async () => {
     await edited?.close();
+    await fromCache?.close();
     await reference?.close();
+    await rm(cacheDir, { recursive: true, force: true });
   });
 
   /** Both sessions on the same batches: singles, one padded batch of all, and mixed batches. */
   async function compare(batch: BatchItem[]): Promise<ItemDecode[]> {
     const [a, b] = [await edited.decodeBatch(batch), await reference.decodeBatch(batch)];
+    expect(await fromCache.decodeBatch(batch)).toEqual(a); // the optimised copy computes the same
     expect(a.map(({ ids, frames }) => ({ ids, frames }))).toEqual(b.map(({ ids, frames }) => ({ ids, frames })));
     a.forEach((d, i) => {
       const r = b[i]!;
@@ -140,31 +152,51 @@ describe('in-graph decoding, errors', () => {
   });
 });
 
-describe('the edited model cache', () => {
-  it('writes the edited model once to $TMPDIR/earshot-model-cache and loads it by path afterwards', async () => {
-    const { copyFile, mkdtemp, readdir, rm, stat } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    // A private copy of the model: its own path and mtime, so its own cache entry.
+describe('the model cache', () => {
+  it('writes the edited and optimised models once, loads the optimised copy by path afterwards, and falls back without a cache', async () => {
+    // A private copy of the model and a private cache directory.
     const dir = await mkdtemp(join(tmpdir(), 'earshot-cache-test-'));
     const modelPath = join(dir, 'model.onnx');
+    const cacheDir = join(dir, 'cache');
     await copyFile(join(TINY_MODEL_DIR, 'model.onnx'), modelPath);
     const tagIds = queryTagIds(await SymbolTable.fromFile(join(TINY_MODEL_DIR, 'tokens.txt')));
-    const cacheDir = join(tmpdir(), 'earshot-model-cache');
-    const entries = async (): Promise<string[]> => (await readdir(cacheDir).catch(() => [] as string[])).filter((f) => f.startsWith('model.') && !f.endsWith('.partial'));
-    const before = new Set(await entries());
+    const runtime = { ...RUNTIME, modelCache: { dir: cacheDir, maxBytes: 1e9 } };
+    const entries = async (): Promise<string[]> => (await readdir(cacheDir)).filter((f) => !f.startsWith('.')).sort();
     try {
-      const first = await SenseVoiceSession.create(modelPath, RUNTIME, { queryTagIds: tagIds });
+      const first = await SenseVoiceSession.create(modelPath, runtime, { queryTagIds: tagIds });
       await first.close();
-      const added = (await entries()).filter((f) => !before.has(f));
-      expect(added).toHaveLength(1);
-      const cached = join(cacheDir, added[0] ?? '');
-      const written = await stat(cached);
-      expect(written.size).toBeGreaterThan((await stat(modelPath)).size); // the model plus the appended graph
-      const second = await SenseVoiceSession.create(modelPath, RUNTIME, { queryTagIds: tagIds });
+      expect(first.origin).toBe('optimized-written');
+      const made = await entries();
+      expect(made).toHaveLength(2); // the edited model and its optimised copy
+      const [editedEntry, optimizedEntry] = [made.find((f) => !f.includes('.opt-'))!, made.find((f) => f.includes('.opt-'))!];
+      expect(await readdir(join(cacheDir, editedEntry))).toEqual(['model.onnx', 'source.json']);
+      expect((await readdir(join(cacheDir, optimizedEntry))).sort()).toEqual(['model.onnx', 'model.onnx.data', 'source.json']);
+      expect((await stat(join(cacheDir, editedEntry, 'model.onnx'))).size).toBeGreaterThan((await stat(modelPath)).size);
+      const written = await stat(join(cacheDir, optimizedEntry, 'model.onnx.data'));
+
+      const second = await SenseVoiceSession.create(modelPath, runtime, { queryTagIds: tagIds });
       await second.close();
-      expect((await stat(cached)).mtimeMs).toBe(written.mtimeMs); // reused, not rewritten
-      expect((await entries()).filter((f) => !before.has(f))).toEqual(added);
-      await rm(cached, { force: true });
+      expect(second.origin).toBe('optimized-cache');
+      expect((await stat(join(cacheDir, optimizedEntry, 'model.onnx.data'))).mtimeMs).toBe(written.mtimeMs); // reused
+      expect(await entries()).toEqual(made);
+
+      // An entry removed between two starts is made again; no optimised copy when turned off; no cache at all.
+      await rm(join(cacheDir, optimizedEntry), { recursive: true });
+      const again = await SenseVoiceSession.create(modelPath, runtime, { queryTagIds: tagIds });
+      await again.close();
+      expect(again.origin).toBe('optimized-written');
+      // A damaged copy (truncated by a full disk, say) is dropped and written again.
+      await writeFile(join(cacheDir, optimizedEntry, 'model.onnx'), 'not a model');
+      const repaired = await SenseVoiceSession.create(modelPath, runtime, { queryTagIds: tagIds });
+      await repaired.close();
+      expect(repaired.origin).toBe('optimized-written');
+      expect((await stat(join(cacheDir, optimizedEntry, 'model.onnx'))).size).toBeGreaterThan(1000);
+      const plain = await SenseVoiceSession.create(modelPath, { ...runtime, optimizedModelCache: false }, { queryTagIds: tagIds });
+      await plain.close();
+      expect(plain.origin).toBe('edited-file');
+      const none = await SenseVoiceSession.create(modelPath, { ...runtime, modelCache: null }, { queryTagIds: tagIds });
+      await none.close();
+      expect(none.origin).toBe('edited-bytes');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { EXECUTION_PROVIDERS } from '../model/inference-runner.js';
 import { parseEnv, type EnvSource } from './env.js';
 
+/** A boolean from the environment ('true'/'false', '1'/'0' ...) or from overrides (already a boolean). */
+const flag = z.union([z.boolean(), z.stringbool()]);
+
 /** Model, runtime and batching settings shared by the CLI and the worker. */
 export const EngineConfigSchema = z.object({
   /** Directory holding model.onnx and/or model.int8.onnx plus tokens.txt (sherpa-onnx layout). */
@@ -16,12 +19,27 @@ export const EngineConfigSchema = z.object({
   modelFile: z.string().default('auto'),
   /** intra-op threads for the model; 0 = onnxruntime's choice (all cores). @defaultValue 0 */
   threads: z.coerce.number().int().min(0).max(256).default(0),
+  /**
+   * Let the model's intra-op threads busy-wait between ops (onnxruntime's default). Off by
+   * default: measured on a busy 2-core worker, spinning took 40 % more CPU per audio second
+   * and ran slower (README, "Cold start and session options"). @defaultValue false
+   */
+  intraOpSpinning: flag.default(false),
   /** Execution provider: cpu, cuda or webgpu. @defaultValue 'cpu' */
   provider: z.enum(EXECUTION_PROVIDERS).default('cpu'),
   /** Load an int8 model on a GPU provider (refused otherwise: no GPU int8 kernels). @defaultValue false */
-  forceInt8OnGpu: z.union([z.boolean(), z.stringbool()]).default(false),
+  forceInt8OnGpu: flag.default(false),
   /** @defaultValue 0 */
   cudaDeviceId: z.coerce.number().int().min(0).default(0),
+  /**
+   * Directory of derived models kept between starts (the model with the decode graph, the
+   * session-optimised copy); 'none' keeps nothing. @defaultValue `$TMPDIR/earshot-model-cache`
+   */
+  modelCacheDir: z.string().optional(),
+  /** Size the model cache is evicted down to (least recently used first). @defaultValue 6144 */
+  modelCacheMaxMb: z.coerce.number().int().min(0).default(6144),
+  /** Write the CPU session's optimised model once and load it on later starts. @defaultValue true */
+  optimizedModelCache: flag.default(true),
   /** Seconds of padded audio per batch (FunASR batch_size_s). @defaultValue 60 */
   batchSizeS: z.coerce.number().positive().max(3600).default(60),
   /** @defaultValue 32 */
@@ -55,9 +73,13 @@ export const ENGINE_ENV = {
   modelDir: 'EARSHOT_MODEL_DIR',
   modelFile: 'EARSHOT_MODEL_FILE',
   threads: 'EARSHOT_THREADS',
+  intraOpSpinning: 'EARSHOT_INTRA_OP_SPINNING',
   provider: 'EARSHOT_PROVIDER',
   forceInt8OnGpu: 'EARSHOT_FORCE_INT8_ON_GPU',
   cudaDeviceId: 'EARSHOT_CUDA_DEVICE',
+  modelCacheDir: 'EARSHOT_MODEL_CACHE_DIR',
+  modelCacheMaxMb: 'EARSHOT_MODEL_CACHE_MAX_MB',
+  optimizedModelCache: 'EARSHOT_OPTIMIZED_MODEL_CACHE',
   batchSizeS: 'EARSHOT_BATCH_SIZE_S',
   maxBatchItems: 'EARSHOT_MAX_BATCH_ITEMS',
   batchDelayMs: 'EARSHOT_BATCH_DELAY_MS',

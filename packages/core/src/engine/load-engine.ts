@@ -6,7 +6,8 @@ import { AppError } from '../errors/app-error.js';
 import { FeatureExtractor } from '../features/compute-features.js';
 import { FeaturePool } from '../features/feature-pool.js';
 import { DynamicBatcher, type BatchReport } from '../model/dynamic-batcher.js';
-import type { InferenceRunner } from '../model/inference-runner.js';
+import type { InferenceRunner, RuntimeOptions } from '../model/inference-runner.js';
+import { DEFAULT_MODEL_CACHE } from '../model/model-cache.js';
 import { resolveModelFiles, HOW_TO_GET_A_MODEL } from '../model/model-files.js';
 import { SenseVoiceSession } from '../model/sense-voice-session.js';
 import { ThreadedRunner } from '../model/threaded-runner.js';
@@ -33,12 +34,7 @@ export interface LoadEngineOptions {
 export async function loadEngine(config: EngineConfig, options: LoadEngineOptions = {}): Promise<Engine> {
   if (!config.modelDir) throw new AppError('MODEL_NOT_FOUND', HOW_TO_GET_A_MODEL);
   const files = resolveModelFiles(config.modelDir, config.modelFile, config.provider);
-  const runtime = {
-    threads: config.threads,
-    provider: config.provider,
-    deviceId: config.cudaDeviceId,
-    forceInt8OnGpu: config.forceInt8OnGpu,
-  };
+  const runtime = runtimeOptionsOf(config);
   const [symbols, vad] = await Promise.all([SymbolTable.fromFile(files.tokensPath), ThreadedSileroDetector.start()]);
   // Every result carries the query frames' log-probabilities over the tag pieces (tag confidence).
   const decode = { queryTagIds: queryTagIds(symbols) };
@@ -81,4 +77,18 @@ export async function loadEngine(config: EngineConfig, options: LoadEngineOption
     config: { ...config, ...(options.tempDir !== undefined && { tempDir: options.tempDir }) },
     modelFile: basename(files.modelPath),
   });
+}
+
+/** The model runtime of a configuration (threads, provider, spinning, model cache). */
+export function runtimeOptionsOf(config: EngineConfig): RuntimeOptions {
+  const cacheDir = config.modelCacheDir ?? DEFAULT_MODEL_CACHE.dir;
+  return {
+    threads: config.threads,
+    provider: config.provider,
+    deviceId: config.cudaDeviceId,
+    forceInt8OnGpu: config.forceInt8OnGpu,
+    intraOpSpinning: config.intraOpSpinning,
+    modelCache: cacheDir === 'none' ? null : { dir: cacheDir, maxBytes: config.modelCacheMaxMb * 1024 ** 2 },
+    optimizedModelCache: config.optimizedModelCache,
+  };
 }

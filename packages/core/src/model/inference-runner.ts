@@ -1,3 +1,4 @@
+import type { ModelCacheOptions } from './model-cache.js';
 import type { SenseVoiceMetadata } from './model-metadata.js';
 
 /** One segment's input to a batch: LFR+CMVN features `(frames, 560)` and its query ids. */
@@ -70,6 +71,22 @@ export interface RuntimeOptions {
   provider: ExecutionProvider;
   /** CUDA device for provider 'cuda'. @defaultValue 0 */
   deviceId: number;
+  /**
+   * Let onnxruntime's intra-op threads busy-wait between ops (onnxruntime's own default). Off
+   * gives the CPU back to the front end between ops. @defaultValue false
+   */
+  intraOpSpinning?: boolean;
+  /**
+   * Where derived models (decode graph appended, session-optimised copy) are kept between starts,
+   * and how large that directory may grow; null keeps nothing (every start edits the model in
+   * memory). @defaultValue DEFAULT_MODEL_CACHE (model-cache.ts)
+   */
+  modelCache?: ModelCacheOptions | null;
+  /**
+   * On the CPU provider, write the session's optimised model to the cache once and load that
+   * copy on later starts (session-loader.ts). @defaultValue true
+   */
+  optimizedModelCache?: boolean;
   /**
    * Load an int8 (dynamically quantized) model on a GPU provider anyway. Refused by default: GPU
    * providers have no int8 kernels, so its MatMulInteger nodes run on the CPU and every layer

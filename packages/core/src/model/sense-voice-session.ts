@@ -1,15 +1,13 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../errors/app-error.js';
 import { ctcGreedy, ctcGreedyFromCandidates } from '../decoding/ctc-greedy.js';
 import { queryTagLogProbs } from '../decoding/query-tags.js';
-import { allocateModelBuffer, appendDecodeGraph, CANDIDATES, IDS_OUTPUT, QUERY_LOG_PROBS_OUTPUT } from './decode-graph.js';
+import { CANDIDATES, IDS_OUTPUT, QUERY_LOG_PROBS_OUTPUT } from './decode-graph.js';
 import { readOnnxMetadata } from './onnx-metadata.js';
+import { createOrtSession, type SessionOrigin } from './session-loader.js';
+import { sessionOptionsFor } from './session-options.js';
 import { isInt8Model } from './onnx-op-types.js';
-import { openModelFile } from './protobuf-wire.js';
 import { FEATURE_DIM, parseSenseVoiceMetadata, type SenseVoiceMetadata } from './model-metadata.js';
 import {
   isGpuProvider,
@@ -32,9 +30,8 @@ export const QUERY_FRAMES = 4;
  *
  * By default the session's graph is the file's plus decode nodes (decode-graph.ts): a run
  * returns two candidate ids per frame and the query frames' tag log-probabilities instead of
- * the logits. The edit is made in memory at load time rather than cached beside the model: it
- * costs no decoding of the weights (a tail is appended to the file's bytes), works with a
- * read-only model directory and leaves no second 1 GB file to keep in step with the first.
+ * the logits. The edit is made at load time (a tail appended to the file's bytes, no decoding of
+ * the weights) and kept in the model cache with the session's optimised copy (session-loader.ts).
  */
 export class SenseVoiceSession implements InferenceRunner {
   private constructor(
@@ -44,6 +41,8 @@ export class SenseVoiceSession implements InferenceRunner {
     readonly file: string,
     readonly queryTagIds: readonly number[],
     private readonly inGraph: boolean,
+    /** Where the session came from: the cached optimised copy on a warm start (session-loader.ts). */
+    readonly origin: SessionOrigin,
   ) {}
 
   static async create(modelPath: string, options: RuntimeOptions, decode: DecodeOptions = {}): Promise<SenseVoiceSession> {
@@ -64,24 +63,12 @@ export class SenseVoiceSession implements InferenceRunner {
       );
     }
     const inGraph = decode.inGraph !== false;
-    const model = inGraph ? await decodeGraphModel(modelPath, queryTagIds) : modelPath;
     let session: ort.InferenceSession;
+    let origin: SessionOrigin;
     try {
-      const sessionOptions: ort.InferenceSession.SessionOptions = {
-        executionProviders: executionProviders(options),
-        intraOpNumThreads: options.threads,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        // Off: the CPU arena keeps the largest activations any batch shape ever needed (batches
-        // of every shape pass through), about 500 MB with the tiny model on a 10-minute file
-        // (peak RSS 1,043 MB with the arena, 525 MB without; same transcript).
-        enableCpuMemArena: false,
-      };
-      session =
-        typeof model === 'string'
-          ? await ort.InferenceSession.create(model, sessionOptions)
-          : await ort.InferenceSession.create(model, sessionOptions);
+      ({ session, origin } = await createOrtSession({ modelPath, runtime: options, sessionOptions: sessionOptionsFor(options), inGraph, queryTagIds }));
     } catch (err) {
+      if (err instanceof AppError) throw err;
       throw sessionError(err, modelPath, options.provider);
     }
     if (session.inputNames.length !== 4 || session.outputNames.length < 1) {
@@ -91,7 +78,7 @@ export class SenseVoiceSession implements InferenceRunner {
         `${basename(modelPath)} has ${session.inputNames.length} inputs / ${session.outputNames.length} outputs; a SenseVoice model has 4 inputs (x, x_length, language, text_norm) and logits first`,
       );
     }
-    const runner = new SenseVoiceSession(session, metadata, options.provider, basename(modelPath), queryTagIds, inGraph);
+    const runner = new SenseVoiceSession(session, metadata, options.provider, basename(modelPath), queryTagIds, inGraph, origin);
     if (options.provider === 'webgpu') await runner.warmUp();
     return runner;
   }
@@ -204,24 +191,6 @@ export class SenseVoiceSession implements InferenceRunner {
   }
 }
 
-/**
- * The session's providers, GPU first with the CPU as fallback for the nodes a GPU provider does not
- * implement (shape arithmetic, the int64 bits of the front end). Outputs stay at onnxruntime's
- * default location, CPU memory: with the decode graph they are ids and a few hundred floats, read
- * at once, so keeping them on the GPU ('gpu-buffer') would only add a download call per output.
- * Weights are uploaded once, when the session is created; a run uploads only its features.
- */
-function executionProviders(options: RuntimeOptions): ort.InferenceSession.ExecutionProviderConfig[] {
-  switch (options.provider) {
-    case 'cuda':
-      return [{ name: 'cuda', deviceId: options.deviceId }, 'cpu'];
-    case 'webgpu':
-      return ['webgpu', 'cpu'];
-    case 'cpu':
-      return ['cpu'];
-  }
-}
-
 /** PROVIDER_UNAVAILABLE when the provider itself cannot start here, else MODEL_INVALID. */
 function sessionError(err: unknown, modelPath: string, provider: ExecutionProvider): AppError {
   const message = (err as Error).message;
@@ -248,64 +217,5 @@ function expectDims(t: ort.Tensor, dims: number[], maxFrames: number): void {
       'INFERENCE_FAILED',
       `unexpected output shape [${t.dims.join(', ')}] for input [${dims[0]}, ${maxFrames}, 560] (expected [${dims.join(', ')}])`,
     );
-  }
-}
-
-/**
- * Bumped whenever decode-graph.ts changes what it appends, so no cache file of an older edit is used.
- */
-const DECODE_GRAPH_VERSION = 1;
-
-/**
- * The edited model (decode graph appended), as a file path when it can be cached, else as bytes.
- * Creating the session from a buffer costs start-up time and a second copy of the model in memory
- * (measured on the generated full model: fp32 11–12 s → 16–17 s, +0.9 GB), so the edited bytes are
- * written once to `$TMPDIR/earshot-model-cache/` (the model directory may be read-only) under a key
- * of the model's path, size, modification time, the tag ids and the edit's version, and every later
- * start (a recycled worker, the next CLI run, the supervisor's next process) loads that file by path
- * as onnxruntime loads an untouched model. An unwritable cache falls back to the bytes.
- */
-async function decodeGraphModel(modelPath: string, queryTagIds: readonly number[]): Promise<string | Uint8Array> {
-  let info;
-  try {
-    info = await stat(modelPath);
-  } catch (err) {
-    throw new AppError('MODEL_NOT_FOUND', `cannot open model file ${modelPath}`, { cause: err });
-  }
-  const key = createHash('sha256')
-    .update(`${DECODE_GRAPH_VERSION}|${resolve(modelPath)}|${info.size}|${info.mtimeMs}|${queryTagIds.join(',')}`)
-    .digest('hex')
-    .slice(0, 16);
-  const dir = join(tmpdir(), 'earshot-model-cache');
-  const cached = join(dir, `${basename(modelPath, '.onnx')}.${key}.onnx`);
-  if ((await stat(cached).catch(() => null))?.isFile()) return cached;
-  const bytes = await readWithDecodeGraph(modelPath, queryTagIds);
-  const partial = `${cached}.${randomUUID()}.partial`;
-  try {
-    await mkdir(dir, { recursive: true });
-    await writeFile(partial, bytes);
-    await rename(partial, cached); // atomic: a concurrent start never loads a half-written file
-    return cached;
-  } catch {
-    await rm(partial, { force: true }).catch(() => undefined);
-    return bytes;
-  }
-}
-
-/** The model file's bytes with the decode graph appended (one read, no copy of the weights). */
-async function readWithDecodeGraph(modelPath: string, queryTagIds: readonly number[]): Promise<Uint8Array> {
-  const handle = await openModelFile(modelPath);
-  try {
-    const { size } = await handle.stat();
-    const buf = allocateModelBuffer(size);
-    let at = 0;
-    while (at < size) {
-      const { bytesRead } = await handle.read(buf, at, Math.min(size - at, 1 << 30), at);
-      if (bytesRead === 0) throw new AppError('MODEL_INVALID', `${modelPath} shrank while being read`);
-      at += bytesRead;
-    }
-    return appendDecodeGraph(buf, size, queryTagIds, basename(modelPath));
-  } finally {
-    await handle.close();
   }
 }
