@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { loadEngineConfig } from '@earshot/core/config/engine-config';
 import type { EnvSource } from '@earshot/core/config/env';
@@ -81,8 +81,8 @@ export async function runTranscribe(files: string[], opts: TranscribeCliOptions,
     if (opts.outDir) await mkdir(opts.outDir, { recursive: true });
     for (const file of files) {
       try {
-        const bytes = await readInput(file);
-        const transcript = await engine.transcribe(bytes, request, {
+        // From the path: the file is decoded in pieces, never read whole.
+        const transcript = await engine.transcribeFile(file, request, {
           onProgress: showProgress ? (p) => printProgress(file, p) : undefined,
         });
         // Usable but incomplete (e.g. AUDIO_PARTIALLY_DECODED): said on stderr, the exit status stays 0.
@@ -106,16 +106,6 @@ export async function runTranscribe(files: string[], opts: TranscribeCliOptions,
     await engine.close();
   }
   return failures === 0 ? 0 : 1;
-}
-
-async function readInput(file: string): Promise<Uint8Array> {
-  try {
-    return await readFile(file);
-  } catch (err) {
-    throw new AppError('SOURCE_NOT_FOUND', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
-      cause: err,
-    });
-  }
 }
 
 function printProgress(file: string, p: TranscribeProgress): void {

@@ -27,6 +27,7 @@ import { createWebhookDispatcher } from '@earshot/core/webhooks/delivery-queue';
 import { createWorkerMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
 import { createJobProcessor, type JobRunResult } from './process-job.js';
+import { createWorkerTempDir } from './worker-temp-dir.js';
 import { createChunkCleanupOnFailure } from './fanout/cleanup-failed.js';
 import { createChunkProcessor } from './fanout/process-chunk.js';
 import { createMergeProcessor } from './fanout/merge-chunks.js';
@@ -110,8 +111,13 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
   });
   releases.push('webhook dispatcher', () => dispatcher.close());
 
+  // Jobs' downloaded audio and decoded PCM files; a killed worker's leftovers are swept here.
+  const tempDir = await createWorkerTempDir();
+  if (tempDir.swept.length > 0) logger.info({ swept: tempDir.swept }, 'removed temp directories of dead workers');
+  releases.push('temp directory', () => tempDir.remove());
+
   logger.info({ modelDir: engineConfig.modelDir, provider: engineConfig.provider, batchDelayMs: engineConfig.batchDelayMs }, 'loading model');
-  const engine = await loadEngine(engineConfig, { inferenceThread: true, onBatch: (r) => metrics.onBatch(r) });
+  const engine = await loadEngine(engineConfig, { inferenceThread: true, onBatch: (r) => metrics.onBatch(r), tempDir: tempDir.path });
   releases.push('engine', () => engine.close());
   metrics.trackQueuedSegments(() => engine.queuedSegments);
   loadedModel = { id: modelIdOf(engine.metadata), synthetic: engine.metadata.synthetic };
@@ -153,6 +159,7 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
       ...runDeps,
       engine,
       sourceMaxBytes: workerConfig.sourceMaxBytes,
+      tempDir: tempDir.path,
       sourceTimeoutMs: workerConfig.sourceTimeoutMs,
       allowPrivateNetwork: service.allowPrivateNetwork,
       ...(fanout ? { fanout } : {}),

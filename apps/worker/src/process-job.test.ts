@@ -248,8 +248,8 @@ describe('createJobProcessor', () => {
     // so a real model's labels are stood in for: every segment of the real transcript is
     // relabelled Laughter/ANGRY and the transcript rebuilt (summary included) by the real code.
     const relabelling: JobProcessorDeps['engine'] = {
-      async transcribe(bytes, request, hooks) {
-        const t = await engine.transcribe(bytes, request, hooks);
+      async transcribeFile(path, request, hooks) {
+        const t = await engine.transcribeFile(path, request, hooks);
         const segments = t.segments.map((s) => ({ ...s, event: 'Laughter', emotion: 'ANGRY' }));
         return buildTranscript({ audio: t.audio, segments, timings: t.timings, model: t.model, options: t.options });
       },

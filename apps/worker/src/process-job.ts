@@ -34,18 +34,20 @@ import { failureToThrow, recordFailure, replayFinishedRecord } from './job-failu
 import { abandoned, round3, segmentPublisher, type JobRunDeps, type JobRunResult } from './job-run.js';
 import type { JobOutcome } from './metrics.js';
 import { createProgressReporter } from './progress-reporter.js';
-import { fetchSourceBytes } from './source-fetch.js';
+import { fetchSourceToFile, type SourceFile } from './source-fetch.js';
 
 export type { JobRunResult } from './job-run.js';
 
 export interface JobProcessorDeps extends JobRunDeps {
   /**
-   * The process's one engine; concurrent runs share its model batches. Only `transcribe` is used
-   * while fan-out is off; the splitter uses the step-by-step entry points.
+   * The process's one engine; concurrent runs share its model batches. Only `transcribeFile` is
+   * used while fan-out is off; the splitter uses the step-by-step entry points.
    */
-  engine: Pick<Engine, 'transcribe'> & Partial<SplitEngine>;
-  /** Largest audio source read into memory. */
+  engine: Pick<Engine, 'transcribeFile'> & Partial<SplitEngine>;
+  /** Largest audio source accepted (bytes). */
   sourceMaxBytes: number;
+  /** Where a job's audio is downloaded to (deleted when the job ends). @defaultValue the OS temp directory */
+  tempDir?: string;
   /** Whole-download timeout for URL sources. */
   sourceTimeoutMs: number;
   /** Let URL sources reach loopback/private addresses (EARSHOT_ALLOW_PRIVATE_NETWORK). @defaultValue false */
@@ -125,9 +127,12 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
       );
     };
 
+    let source: SourceFile | null = null;
     try {
       log.info({ source: record.source.kind }, 'job started');
-      const bytes = await fetchSourceBytes(record.source, {
+      // The source goes to a temp file the engine decodes in pieces (deleted in `finally`).
+      source = await fetchSourceToFile(record.source, {
+        ...(deps.tempDir !== undefined && { tempDir: deps.tempDir }),
         store: deps.store,
         maxBytes: deps.sourceMaxBytes,
         urlTimeoutMs: deps.sourceTimeoutMs,
@@ -147,8 +152,9 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
       };
       const outcome =
         fanout && splitEngine
-          ? await transcribeOrSplit({ engine: splitEngine, store: deps.store, fanout, record, bytes, request, hooks, log })
-          : { kind: 'transcript' as const, transcript: await deps.engine.transcribe(bytes, request, hooks) };
+          ? await transcribeOrSplit({ engine: splitEngine, store: deps.store, fanout, record, path: source.path, request, hooks, log })
+          : { kind: 'transcript' as const, transcript: await deps.engine.transcribeFile(source.path, request, hooks) };
+      await source.release();
       await progress.stop();
 
       if (outcome.kind === 'split') {
@@ -185,14 +191,15 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
       throw failureToThrow(outcome, error);
     } finally {
       cancel.stop();
+      await source?.release();
     }
   };
 }
 
 function requireSplitEngine(engine: JobProcessorDeps['engine']): SplitEngine {
-  const steps = [engine.decode, engine.speechSpans, engine.transcribeAudio, engine.transcribeSpans];
+  const steps = [engine.open, engine.speechSpans, engine.transcribeAudio, engine.transcribeSpans];
   if (steps.some((step) => typeof step !== 'function')) {
-    throw new Error('fan-out needs an engine with decode, speechSpans, transcribeAudio and transcribeSpans');
+    throw new Error('fan-out needs an engine with open, speechSpans, transcribeAudio and transcribeSpans');
   }
   return engine as SplitEngine;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '@earshot/core/errors/app-error';
 import { FsBlobStore } from '@earshot/core/storage/fs-blob-store';
-import { fetchSourceBytes, fetchUrlBytes, readLimited, redactUrl } from './source-fetch.js';
+import { fetchSourceBytes, fetchSourceToFile, fetchUrlBytes, readLimited, redactUrl } from './source-fetch.js';
 
 let server: Server;
 let base: string;
@@ -121,6 +121,37 @@ describe('fetchSourceBytes', () => {
     const store = new FsBlobStore({ root: dir });
     const err = await failure(fetchSourceBytes({ kind: 's3', uri: 's3://bucket/key.wav' }, { store, maxBytes: 100, urlTimeoutMs: 1000 }));
     expect([err.code, err.retryable]).toEqual(['SOURCE_FETCH_FAILED', false]);
+  });
+});
+
+describe('fetchSourceToFile', () => {
+  it('streams an upload or a URL into a temp file that release() deletes; on failure nothing is left', async () => {
+    const store = new FsBlobStore({ root: dir });
+    const tempDir = await mkdtemp(join(tmpdir(), 'earshot-source-file-'));
+    try {
+      const body = Buffer.alloc(300_000, 7); // several stream chunks
+      await store.put('tenants/t/jobs/f/audio/source.wav', body);
+      const source = { kind: 'storage' as const, key: 'tenants/t/jobs/f/audio/source.wav' };
+      const file = await fetchSourceToFile(source, { store, maxBytes: body.length, urlTimeoutMs: 1000, tempDir });
+      expect((await readFile(file.path)).equals(body)).toBe(true);
+      await file.release();
+      await file.release(); // twice is fine
+      expect(await readdir(tempDir)).toEqual([]);
+
+      const fromUrl = await fetchSourceToFile({ kind: 'url', url: `${base}/chunked` }, { store, maxBytes: 100_000, urlTimeoutMs: 5000, allowPrivateNetwork: true, tempDir });
+      expect((await readFile(fromUrl.path)).length).toBe(10_000);
+      await fromUrl.release();
+
+      const failures = [
+        fetchSourceToFile(source, { store, maxBytes: body.length - 1, urlTimeoutMs: 1000, tempDir }),
+        fetchSourceToFile({ kind: 'storage', key: 'tenants/t/jobs/none/audio/source.wav' }, { store, maxBytes: 100, urlTimeoutMs: 1000, tempDir }),
+        fetchSourceToFile({ kind: 'url', url: `${base}/chunked` }, { store, maxBytes: 5_000, urlTimeoutMs: 5000, allowPrivateNetwork: true, tempDir }),
+      ];
+      expect((await Promise.all(failures.map(failure))).map((e) => e.code)).toEqual(['AUDIO_TOO_LARGE', 'SOURCE_NOT_FOUND', 'AUDIO_TOO_LARGE']);
+      expect(await readdir(tempDir)).toEqual([]);
+    } finally {
+      await rm(tempDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 /**
- * Getting a job's audio into memory (the engine decodes from bytes). Three kinds
+ * Getting a job's audio: into a temp file the engine decodes from its path (`fetchSourceToFile`,
+ * what the worker does: a long file is never held whole), or into memory (`fetchSourceBytes`). Three kinds
  * of source (JobSource): an upload in our blob store, an `s3://` object the client
  * named, or a URL we download. Every path enforces `maxBytes` while reading, so a
  * lying Content-Length or an endless stream cannot exhaust memory.
@@ -8,6 +9,9 @@
  * answer or an oversized source fail at once; 5xx, timeouts and network errors
  * are retried with backoff.
  */
+import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppError, isAppError } from '@earshot/core/errors/app-error';
 import type { JobSource } from '@earshot/core/jobs/job-record';
@@ -27,6 +31,53 @@ export interface SourceFetchOptions {
   allowPrivateNetwork?: boolean;
 }
 
+/** A job's audio in a temp file; `release` deletes it (safe to call more than once). */
+export interface SourceFile {
+  path: string;
+  release(): Promise<void>;
+}
+
+/**
+ * Streams the job's audio into a fresh temp directory under `tempDir` (default: the OS temp
+ * directory), enforcing `maxBytes` while writing. On failure nothing is left behind.
+ */
+export async function fetchSourceToFile(source: JobSource, options: SourceFetchOptions & { tempDir?: string }): Promise<SourceFile> {
+  const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'earshot-source-'));
+  const path = join(dir, 'source');
+  let released = false;
+  const release = async (): Promise<void> => {
+    if (released) return;
+    released = true;
+    await rm(dir, { recursive: true, force: true });
+  };
+  let file: FileHandle | null = null;
+  try {
+    file = await open(path, 'w');
+    const sink = file;
+    const write = async (chunk: Uint8Array): Promise<void> => void (await sink.write(chunk));
+    switch (source.kind) {
+      case 'storage':
+        await storedObject(source.key, options, (stream) => copyLimited(stream, options.maxBytes, `uploaded audio ${source.key}`, write));
+        break;
+      case 's3': {
+        const stream = await openS3(source.uri, options);
+        await copyLimited(stream, options.maxBytes, source.uri, write);
+        break;
+      }
+      case 'url':
+        await fetchUrlTo(source.url, urlOptions(options), write);
+        break;
+    }
+    await file.close();
+    file = null;
+    return { path, release };
+  } catch (err) {
+    await file?.close().catch(() => undefined);
+    await release();
+    throw err;
+  }
+}
+
 /** Reads the job's audio, whole, into memory. */
 export async function fetchSourceBytes(source: JobSource, options: SourceFetchOptions): Promise<Uint8Array> {
   switch (source.kind) {
@@ -35,19 +86,27 @@ export async function fetchSourceBytes(source: JobSource, options: SourceFetchOp
     case 's3':
       return fetchS3Bytes(source.uri, options);
     case 'url':
-      return fetchUrlBytes(source.url, {
-        maxBytes: options.maxBytes,
-        timeoutMs: options.urlTimeoutMs,
-        signal: options.signal,
-        allowPrivateNetwork: options.allowPrivateNetwork ?? false,
-      });
+      return fetchUrlBytes(source.url, urlOptions(options));
   }
 }
 
-async function fetchStoredBytes(key: string, options: SourceFetchOptions): Promise<Uint8Array> {
+function urlOptions(options: SourceFetchOptions): UrlFetchOptions {
+  return {
+    maxBytes: options.maxBytes,
+    timeoutMs: options.urlTimeoutMs,
+    signal: options.signal,
+    allowPrivateNetwork: options.allowPrivateNetwork ?? false,
+  };
+}
+
+function fetchStoredBytes(key: string, options: SourceFetchOptions): Promise<Uint8Array> {
+  return storedObject(key, options, (stream) => readLimited(stream, options.maxBytes, `uploaded audio ${key}`));
+}
+
+/** Runs `read` on the stored object's stream; a missing object is SOURCE_NOT_FOUND. */
+async function storedObject<T>(key: string, options: SourceFetchOptions, read: (stream: Readable) => Promise<T>): Promise<T> {
   try {
-    const stream = await options.store.getStream(key);
-    return await readLimited(stream, options.maxBytes, `uploaded audio ${key}`);
+    return await read(await options.store.getStream(key));
   } catch (err) {
     // The upload was deleted (job deleted, retention) or never completed (presigned upload not done).
     if (isAppError(err) && err.code === 'NOT_FOUND') {
@@ -58,6 +117,10 @@ async function fetchStoredBytes(key: string, options: SourceFetchOptions): Promi
 }
 
 async function fetchS3Bytes(uri: string, options: SourceFetchOptions): Promise<Uint8Array> {
+  return readLimited(await openS3(uri, options), options.maxBytes, uri);
+}
+
+function openS3(uri: string, options: SourceFetchOptions): Promise<Readable> {
   const { bucket, key } = parseS3Uri(uri);
   const external = options.store.external;
   if (!external) {
@@ -65,8 +128,7 @@ async function fetchS3Bytes(uri: string, options: SourceFetchOptions): Promise<U
       retryable: false,
     });
   }
-  const stream = await external.open(bucket, key);
-  return readLimited(stream, options.maxBytes, uri);
+  return external.open(bucket, key);
 }
 
 export interface UrlFetchOptions {
@@ -85,6 +147,13 @@ const RETRYABLE_4XX = new Set([408, 425, 429]);
 
 /** Downloads `url` (redirects followed), streaming and counting bytes; aborts past `maxBytes`. */
 export async function fetchUrlBytes(url: string, options: UrlFetchOptions): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  const total = await fetchUrlTo(url, options, (chunk) => void chunks.push(chunk));
+  return Buffer.concat(chunks, total);
+}
+
+/** `fetchUrlBytes`, handing each chunk to `write` (awaited: back-pressure) instead; returns the byte count. */
+async function fetchUrlTo(url: string, options: UrlFetchOptions, write: (chunk: Uint8Array) => void | Promise<void>): Promise<number> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const where = redactUrl(url);
@@ -122,8 +191,7 @@ export async function fetchUrlBytes(url: string, options: UrlFetchOptions): Prom
     await response.body?.cancel().catch(() => {});
     throw tooLarge(where, options.maxBytes);
   }
-  if (!response.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
+  if (!response.body) return 0;
   let total = 0;
   const reader = response.body.getReader();
   try {
@@ -135,13 +203,13 @@ export async function fetchUrlBytes(url: string, options: UrlFetchOptions): Prom
         await reader.cancel().catch(() => {});
         throw tooLarge(where, options.maxBytes);
       }
-      chunks.push(value);
+      await write(value);
     }
   } catch (err) {
     if (isAppError(err)) throw err;
     throw fetchError(err, where, options, timeout);
   }
-  return Buffer.concat(chunks, total);
+  return total;
 }
 
 async function guardSource(target: URL, where: string): Promise<void> {
@@ -159,13 +227,19 @@ async function guardSource(target: URL, where: string): Promise<void> {
 /** Reads a stream whole, failing with AUDIO_TOO_LARGE past `maxBytes` (the rest is not read). */
 export async function readLimited(stream: Readable, maxBytes: number, what: string): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
+  const total = await copyLimited(stream, maxBytes, what, (chunk) => void chunks.push(chunk));
+  return Buffer.concat(chunks, total);
+}
+
+/** Hands `stream`'s chunks to `write` (awaited) while counting; past `maxBytes` → AUDIO_TOO_LARGE. Returns the byte count. */
+async function copyLimited(stream: Readable, maxBytes: number, what: string, write: (chunk: Buffer) => void | Promise<void>): Promise<number> {
   let total = 0;
   try {
     for await (const chunk of stream) {
       const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
       total += buf.length;
       if (total > maxBytes) throw tooLarge(what, maxBytes);
-      chunks.push(buf);
+      await write(buf);
     }
   } catch (err) {
     if (isAppError(err)) throw err;
@@ -173,7 +247,7 @@ export async function readLimited(stream: Readable, maxBytes: number, what: stri
   } finally {
     stream.destroy();
   }
-  return Buffer.concat(chunks, total);
+  return total;
 }
 
 function tooLarge(what: string, maxBytes: number): AppError {

@@ -10,11 +10,12 @@
  *
  * Re-runs are safe: object keys and BullMQ ids derive from the job id, so a splitter that died
  * before adding the flow splits again over the same keys; once the flow exists (`isSplit`) a re-run
- * does nothing. The splitter holds the whole decoded file (64 kB per second of audio, 230 MB per
- * hour) while it splits; the chunk workers hold one chunk each.
+ * does nothing. The splitter decodes the file to a temp PCM file (Engine.open) and reads one chunk
+ * at a time from it, so it holds one chunk in memory, like the chunk workers.
  */
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
+import type { DecodedSource } from '@earshot/core/audio/decode';
 import type { Engine, TranscribeHooks } from '@earshot/core/engine/engine';
 import type { TranscribeRequestInput } from '@earshot/core/engine/transcribe-request';
 import { AppError } from '@earshot/core/errors/app-error';
@@ -41,14 +42,15 @@ export interface FanoutSettings {
   isSplit(jobId: string): Promise<boolean>;
 }
 
-export type SplitEngine = Pick<Engine, 'decode' | 'speechSpans' | 'transcribeAudio' | 'transcribeSpans'>;
+export type SplitEngine = Pick<Engine, 'open' | 'speechSpans' | 'transcribeAudio' | 'transcribeSpans'>;
 
 export interface SplitInput {
   engine: SplitEngine;
   store: BlobStore;
   fanout: FanoutSettings;
   record: JobRecord;
-  bytes: Uint8Array;
+  /** The job's audio file (the caller deletes it afterwards). */
+  path: string;
   request: TranscribeRequestInput;
   hooks: TranscribeHooks;
   log: Logger;
@@ -59,19 +61,31 @@ export type SplitOutcome = { kind: 'transcript'; transcript: Transcript } | { ki
 
 /** Decodes, and transcribes the file here or stores its chunks; see the module comment. */
 export async function transcribeOrSplit(input: SplitInput): Promise<SplitOutcome> {
-  const { engine, fanout, record, request, hooks, log } = input;
+  const { engine, hooks } = input;
   const startedAtMs = Date.now();
   const started = performance.now();
   hooks.onProgress?.({ phase: 'decoding', fraction: 0, segmentsDone: 0, segmentsTotal: 0 });
-  const audio = await engine.decode(input.bytes, hooks.signal);
-  const decodeMs = performance.now() - started;
+  const audio = await engine.open(input.path, hooks.signal);
+  try {
+    return await splitDecoded(input, audio, { startedAtMs, started, decodeMs: performance.now() - started });
+  } finally {
+    await audio.samples.close();
+  }
+}
+
+async function splitDecoded(
+  input: SplitInput,
+  audio: DecodedSource,
+  { startedAtMs, started, decodeMs }: { startedAtMs: number; started: number; decodeMs: number },
+): Promise<SplitOutcome> {
+  const { engine, fanout, record, request, hooks, log } = input;
   if (audio.durationS <= fanout.minS) {
     return { kind: 'transcript', transcript: await engine.transcribeAudio(audio, request, hooks, { decodeMs, started }) };
   }
 
   hooks.onProgress?.({ phase: 'vad', fraction: 0.05, segmentsDone: 0, segmentsTotal: 0, audioS: audio.durationS });
   const vadStarted = performance.now();
-  const spans = await engine.speechSpans(audio, request);
+  const spans = await engine.speechSpans(audio, request, hooks.signal);
   const vadMs = request.vad === false ? 0 : performance.now() - vadStarted;
   checkAbort(hooks.signal);
   const plan = planChunks(spans, audio.durationS, fanout.chunkS);
@@ -93,7 +107,7 @@ export async function transcribeOrSplit(input: SplitInput): Promise<SplitOutcome
     checkAbort(hooks.signal);
     const from = Math.round(chunk.offsetS * SAMPLE_RATE);
     const to = Math.min(audio.samples.length, Math.round(chunk.endS * SAMPLE_RATE));
-    await writeChunkAudio(input.store, tenant, jobId, chunk.index, audio.samples.subarray(from, to));
+    await writeChunkAudio(input.store, tenant, jobId, chunk.index, await audio.samples.read(from, to));
     manifest.chunks.push({
       index: chunk.index,
       offsetS: chunk.offsetS,

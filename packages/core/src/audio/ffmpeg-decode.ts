@@ -1,7 +1,8 @@
 /**
  * Decoding through the system ffmpeg (Debian's `ffmpeg` package ships both
- * `ffmpeg` and `ffprobe`). The input goes to a temp file rather than stdin
- * because MP4/M4A needs seeking (the moov atom is often at the end). ffmpeg
+ * `ffmpeg` and `ffprobe`). ffmpeg reads a file, not stdin, because MP4/M4A
+ * needs seeking (the moov atom is often at the end): the caller's file, or a
+ * temp copy of the caller's bytes. Its stdout goes to a PcmSink as it comes. ffmpeg
  * converts to mono float at the target rate with its swr resampler, which is
  * anti-aliased.
  *
@@ -23,11 +24,11 @@
  * runs on one thread (`-threads 1`), so the output never depends on scheduling.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors/app-error.js';
+import { bytesInput } from './audio-input.js';
+import { MemoryPcmSink, type PcmSink } from './pcm-sink.js';
 import { implausibleStream } from './plausible-stream.js';
 
 export interface FfmpegDecodeOptions {
@@ -76,47 +77,105 @@ export interface FfmpegDecoded {
 
 const INSTALL_HINT = 'install it with `apt-get install ffmpeg` (it provides ffmpeg and ffprobe) or set the ffmpeg path';
 const STDERR_KEEP_CHARS = 8192;
+/** Longest duration a memory decode preallocates for (a broken header may claim hours). */
 const MAX_PREALLOCATED_S = 3600;
 const STDERR_DETAIL_CHARS = 2000;
 /** Distinct decoder messages kept, and the characters kept of each. */
 const MAX_MESSAGES = 8;
 const MESSAGE_CHARS = 200;
 
-/** Decodes the first audio stream of `bytes` to mono float at `options.sampleRate` (16 kHz). */
+/** Decodes the first audio stream of `bytes` to mono float at `options.sampleRate` (16 kHz), in memory. */
 export async function decodeWithFfmpeg(bytes: Uint8Array, options: FfmpegDecodeOptions = {}): Promise<FfmpegDecoded> {
+  throwIfAborted(options.signal);
+  const sampleRate = options.sampleRate ?? 16000;
+  return bytesInput(bytes).withPath(async (input) => {
+    const sinkFor = (source: FfprobeAudio): MemoryPcmSink => new MemoryPcmSink(expectedSamples(source, sampleRate, options.maxDurationS));
+    const { sink, source, errors } = await decodeFileWithFfmpeg(input, sinkFor, options);
+    return { samples: sink.samples(), sampleRate, source, errors };
+  }, options.tempDir);
+}
+
+/**
+ * Samples to preallocate for an in-memory decode: the probed duration with 2 % to spare, capped
+ * (a broken header may claim hours; the buffer grows if needed).
+ */
+export function expectedSamples(source: FfprobeAudio, sampleRate: number, maxDurationS?: number): number {
+  const expectedS = Math.min(source.durationS ?? 60, maxDurationS === undefined ? Infinity : maxDurationS + 1, MAX_PREALLOCATED_S);
+  return Math.ceil(expectedS * sampleRate * 1.02) + 16384;
+}
+
+/** What `decodeFileWithFfmpeg` decoded: the sink holding the samples and what ffmpeg reported. */
+export interface FfmpegDecodedInto<S extends PcmSink> {
+  sink: S;
+  source: FfprobeAudio;
+  /** What ffmpeg/ffprobe reported about damage (see the module comment), trimmed; empty for a clean decode. */
+  errors: string[];
+}
+
+/**
+ * Decodes the first audio stream of the file at `input` to mono float at `options.sampleRate`
+ * into the sink `sinkFor` returns once the stream is probed. ffmpeg's stdout is consumed as it
+ * comes, with back-pressure: when the sink is full, stdout pauses until the sink has flushed.
+ * The sink is discarded when decoding fails.
+ */
+export async function decodeFileWithFfmpeg<S extends PcmSink>(
+  input: string,
+  sinkFor: (source: FfprobeAudio) => S | Promise<S>,
+  options: FfmpegDecodeOptions = {},
+): Promise<FfmpegDecodedInto<S>> {
   const ffmpegPath = options.ffmpegPath ?? 'ffmpeg';
   const ffprobePath = options.ffprobePath ?? defaultFfprobePath(ffmpegPath);
   const sampleRate = options.sampleRate ?? 16000;
   throwIfAborted(options.signal);
-  const dir = await mkdtemp(join(options.tempDir ?? tmpdir(), 'earshot-ffmpeg-'));
-  const input = join(dir, 'input');
+  const source = await probeAudio(ffprobePath, input, options.signal);
+  const args = ['-v', 'error', '-nostdin', '-threads', '1', '-i', input, '-map', '0:a:0', '-ac', '1', '-ar', String(sampleRate)];
+  if (options.maxDurationS !== undefined) args.push('-t', String(options.maxDurationS + 1));
+  args.push('-f', 'f32le', 'pipe:1');
+  const sink = await sinkFor(source);
+  // A sink that cannot store (disk full) stops ffmpeg through this controller.
+  const sinkFailed = new AbortController();
+  let sinkFailure: unknown = null;
+  let paused = false;
+  const onStdout = (chunk: Buffer, stdout: Readable): void => {
+    sink.writeBytes(chunk);
+    if (!sink.full || paused) return;
+    paused = true;
+    stdout.pause();
+    sink.flush().then(
+      () => {
+        paused = false;
+        stdout.resume();
+      },
+      (err: unknown) => {
+        sinkFailure = err;
+        sinkFailed.abort();
+      },
+    );
+  };
   try {
-    await writeFile(input, bytes);
-    const source = await probeAudio(ffprobePath, input, options.signal);
-    const args = ['-v', 'error', '-nostdin', '-threads', '1', '-i', input, '-map', '0:a:0', '-ac', '1', '-ar', String(sampleRate)];
-    if (options.maxDurationS !== undefined) args.push('-t', String(options.maxDurationS + 1));
-    args.push('-f', 'f32le', 'pipe:1');
-    // Size the output buffer from the probed duration (capped: a broken header may claim hours).
-    const expectedS = Math.min(source.durationS ?? 60, options.maxDurationS === undefined ? Infinity : options.maxDurationS + 1, MAX_PREALLOCATED_S);
-    const expectedBytes = Math.ceil(expectedS * sampleRate * 4 * 1.02) + 65536;
-    const out = new ByteCollector(expectedBytes);
-    const result = await run(ffmpegPath, args, options.signal, (chunk) => out.push(chunk));
+    let result: RunResult;
+    try {
+      result = await run(ffmpegPath, args, options.signal ? AbortSignal.any([options.signal, sinkFailed.signal]) : sinkFailed.signal, onStdout);
+    } catch (err) {
+      throw sinkFailure ?? err;
+    }
+    await sink.flush();
     const stderr = result.stderr.replaceAll(input, 'input');
     if (result.code === null) {
       // Killed by a signal that was not our abort (OOM killer, operator): not the file's fault.
       throw new AppError('INTERNAL', 'ffmpeg was killed before it finished decoding', { details: { stderr: trim(stderr) } });
     }
-    const samples = out.toFloat32();
-    if (samples.length === 0 && result.code !== 0) throw inputError(`ffmpeg could not decode the ${source.codec} audio`, stderr, result.code);
-    if (samples.length === 0 && stderr.trim() !== '') throw inputError(`ffmpeg decoded no samples from the ${source.codec} audio`, stderr, result.code);
+    if (sink.length === 0 && result.code !== 0) throw inputError(`ffmpeg could not decode the ${source.codec} audio`, stderr, result.code);
+    if (sink.length === 0 && stderr.trim() !== '') throw inputError(`ffmpeg decoded no samples from the ${source.codec} audio`, stderr, result.code);
     const errors = [
       ...(source.shorterThanHeader ? [`ffprobe: ${source.shorterThanHeader}`] : []),
       ...decoderMessages(stderr),
       ...(result.code !== 0 ? [`ffmpeg exited with code ${result.code}`] : []),
     ];
-    return { samples, sampleRate, source, errors };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    return { sink, source, errors };
+  } catch (err) {
+    await sink.discard();
+    throw err;
   }
 }
 
@@ -189,7 +248,12 @@ interface RunResult {
 }
 
 /** Spawns `command`; resolves on close with the exit code and the tail of stderr. Never throws anything but AppError. */
-function run(command: string, args: string[], signal: AbortSignal | undefined, onStdout: (chunk: Buffer) => void): Promise<RunResult> {
+function run(
+  command: string,
+  args: string[],
+  signal: AbortSignal | undefined,
+  onStdout: (chunk: Buffer, stdout: Readable) => void,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     let settled = false;
     let stderr = '';
@@ -221,7 +285,7 @@ function run(command: string, args: string[], signal: AbortSignal | undefined, o
       }
     });
     child.stdout.on('data', (chunk: Buffer) => {
-      if (!settled) onStdout(chunk);
+      if (!settled) onStdout(chunk, child.stdout);
     });
     child.stdout.on('error', () => undefined); // the close/exit path reports the outcome
     child.stderr.setEncoding('utf8');
@@ -235,33 +299,6 @@ function run(command: string, args: string[], signal: AbortSignal | undefined, o
       else signal.addEventListener('abort', onAbort, { once: true });
     }
   });
-}
-
-/** Appends byte chunks into one growing buffer so the result can be viewed as aligned float32. */
-class ByteCollector {
-  private bytes: Uint8Array;
-  private length = 0;
-
-  constructor(initialBytes: number) {
-    this.bytes = new Uint8Array(Math.max(4096, initialBytes));
-  }
-
-  push(chunk: Uint8Array): void {
-    if (this.length + chunk.length > this.bytes.length) {
-      const grown = new Uint8Array(Math.max(this.length + chunk.length, Math.ceil(this.bytes.length * 1.5)));
-      grown.set(this.bytes.subarray(0, this.length));
-      this.bytes = grown;
-    }
-    this.bytes.set(chunk, this.length);
-    this.length += chunk.length;
-  }
-
-  /** (length / 4,) floats; copies only when more than a quarter of the buffer is unused. */
-  toFloat32(): Float32Array {
-    const count = this.length >> 2;
-    const view = new Float32Array(this.bytes.buffer, 0, count);
-    return this.bytes.length > count * 5 ? view.slice() : view;
-  }
 }
 
 function inputError(message: string, stderr: string, exitCode: number | null): AppError {

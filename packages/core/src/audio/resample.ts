@@ -25,8 +25,9 @@
  *
  * Output length is exactly `Math.floor(n × toRate / fromRate)`: output k is
  * the band-limited signal at input time k × fromRate / toRate, samples outside
- * the input count as zero. Memory is the output, one table and a block-sized
- * history buffer; nothing is allocated per sample.
+ * the input count as zero. Memory is the output (or, streaming to a sink, one
+ * block of it), one table and a block-sized history buffer; nothing is
+ * allocated per sample.
  */
 
 export const KAISER_BETA = 8.6;
@@ -39,6 +40,8 @@ const MAX_EXACT_PHASES = 4096;
 const MAX_EXACT_TABLE = 1 << 21; // floats (8 MB)
 const INTERPOLATED_PHASES = 256;
 const BLOCK = 16384;
+/** Output samples handed to a streaming sink at a time. */
+const OUTPUT_BLOCK = 16384;
 
 /** Output length for `inputLength` samples: floor(inputLength × toRate / fromRate). */
 export function resampledLength(inputLength: number, fromRate: number, toRate: number): number {
@@ -65,9 +68,19 @@ export function resample(samples: Float32Array, fromRate: number, toRate: number
  * Streaming form of `resample` for a signal whose total length is known up
  * front (a WAV file can be converted block by block without a full-rate
  * copy). Feed every input sample through `write`, then call `finish` once.
+ *
+ * Without `onOutput`, `finish` returns the whole output. With it, the output
+ * goes to `onOutput` in order, in blocks of up to OUTPUT_BLOCK samples (a view
+ * the sink must consume before returning), and `finish` returns an empty
+ * array: a long file is converted without ever holding its output whole. The
+ * arithmetic is the same either way, so both give the same samples.
  */
 export class Resampler {
-  readonly output: Float32Array;
+  /** floor(inputLength × toRate / fromRate). */
+  readonly outputLength: number;
+  private readonly output: Float32Array; // the whole output, or one block of it (streaming)
+  private readonly onOutput: ((samples: Float32Array) => void) | null;
+  private outputBase = 0; // absolute index of output[0]
   private readonly up: number; // L: output samples per M input samples
   private readonly down: number; // M
   private readonly half: number; // H: taps on each side of the output instant, in input samples
@@ -87,6 +100,7 @@ export class Resampler {
     readonly fromRate: number,
     readonly toRate: number,
     readonly inputLength: number,
+    onOutput?: (samples: Float32Array) => void,
   ) {
     checkRate(fromRate);
     checkRate(toRate);
@@ -94,7 +108,9 @@ export class Resampler {
     const g = gcd(fromRate, toRate);
     this.up = toRate / g;
     this.down = fromRate / g;
-    this.output = new Float32Array(Math.floor((inputLength * this.up) / this.down));
+    this.outputLength = Math.floor((inputLength * this.up) / this.down);
+    this.onOutput = onOutput ?? null;
+    this.output = new Float32Array(this.onOutput ? Math.min(OUTPUT_BLOCK, this.outputLength) : this.outputLength);
 
     const ratio = Math.min(1, toRate / fromRate); // lower Nyquist relative to the input Nyquist
     const stopbandDb = KAISER_BETA / 0.1102 + 8.7;
@@ -122,17 +138,29 @@ export class Resampler {
     }
   }
 
-  /** Pads the end with zeros, computes the last outputs and returns `output`. */
+  /**
+   * Pads the end with zeros and computes the last outputs; returns the whole output, or an
+   * empty array when streaming to `onOutput`.
+   */
   finish(): Float32Array {
-    if (this.finished) return this.output;
+    if (this.finished) return this.onOutput ? new Float32Array(0) : this.output;
     if (this.received !== this.inputLength) throw new RangeError(`received ${this.received} of ${this.inputLength} input samples`);
     this.finished = true;
     const zeros = new Float32Array(Math.min(BLOCK, this.half + 1));
-    while (this.outIndex < this.output.length) {
+    while (this.outIndex < this.outputLength) {
       this.append(zeros);
       this.produce();
     }
-    return this.output;
+    if (!this.onOutput) return this.output;
+    this.flush();
+    return new Float32Array(0);
+  }
+
+  /** Streaming: hands the block's computed samples to the sink and starts a new block. */
+  private flush(): void {
+    const count = this.outIndex - this.outputBase;
+    if (count > 0) this.onOutput!(this.output.subarray(0, count));
+    this.outputBase = this.outIndex;
   }
 
   private append(block: Float32Array): void {
@@ -156,10 +184,20 @@ export class Resampler {
   }
 
   private produce(): void {
-    const { history, table, taps, half, up, down, output, exact } = this;
+    for (;;) {
+      const blockEnd = Math.min(this.outputLength, this.outputBase + this.output.length);
+      this.produceUntil(blockEnd);
+      if (this.outIndex < blockEnd || !this.onOutput || this.outIndex === this.outputLength) return;
+      this.flush(); // the block is full and more output may be ready
+    }
+  }
+
+  /** Computes outputs up to absolute index `end` (exclusive) or until the taps run out. */
+  private produceUntil(end: number): void {
+    const { history, table, taps, half, up, down, output, exact, outputBase } = this;
     const historyEnd = this.historyStart + this.historyLength;
     let { outIndex, inputIndex, phase } = this;
-    while (outIndex < output.length && inputIndex + half < historyEnd) {
+    while (outIndex < end && inputIndex + half < historyEnd) {
       const base = inputIndex - half + 1 - this.historyStart;
       let sum = 0;
       if (exact) {
@@ -183,7 +221,7 @@ export class Resampler {
           sum += history[base + j]! * (c0 + a * (table[row1 + j]! - c0));
         }
       }
-      output[outIndex++] = sum;
+      output[outIndex++ - outputBase] = sum;
       phase += down;
       if (phase >= up) {
         const steps = Math.floor(phase / up);

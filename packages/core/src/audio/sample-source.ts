@@ -29,3 +29,9 @@ export function memorySampleSource(samples: Float32Array): SampleSource {
     },
   };
 }
+
+/** A source holding a resource (an open file, a temp file to delete): close it when done. */
+export interface ClosableSampleSource extends SampleSource {
+  /** Releases the source (deletes its temp file, if any); safe to call more than once. */
+  close(): Promise<void>;
+}

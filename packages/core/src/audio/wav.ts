@@ -95,15 +95,16 @@ export function parseWav(bytes: Uint8Array): WavAudio {
  * covers the bytes present; one whose size runs past the end of the file
  * covers the bytes present and keeps its declared size in `declaredFrameCount`;
  * a trailing partial frame is dropped. A file with a format chunk and no data
- * chunk has 0 frames.
+ * chunk has 0 frames. `bytes` may be the head of a file of `fileSize` bytes (a RangeError
+ * means the head is too short for the header: read more and call again).
  */
-export function parseWavHeader(bytes: Uint8Array): WavInfo {
-  const layout = walkWavChunks(bytes);
+export function parseWavHeader(bytes: Uint8Array, fileSize: number = bytes.length): WavInfo {
+  const layout = walkWavChunks(bytes, fileSize);
   if (!layout.fmt) throw corrupt('no fmt chunk');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const format = parseFmt(view, layout.fmt.offset, layout.fmt.size);
   const { data } = layout;
-  if (!data) return { ...format, dataOffset: bytes.length, frameCount: 0, declaredFrameCount: 0 };
+  if (!data) return { ...format, dataOffset: fileSize, frameCount: 0, declaredFrameCount: 0 };
   return {
     ...format,
     dataOffset: data.offset,
@@ -115,9 +116,10 @@ export function parseWavHeader(bytes: Uint8Array): WavInfo {
 /**
  * The chunk walk of `parseWavHeader` alone: where fmt and data are and how much
  * data is declared and present. Throws AUDIO_CORRUPT for a broken RIFF structure
- * and AUDIO_UNSUPPORTED_FORMAT for RIFX; the fmt chunk is not interpreted.
+ * and AUDIO_UNSUPPORTED_FORMAT for RIFX; the fmt chunk is not interpreted. `bytes` may be
+ * the head of a file of `fileSize` bytes: a RangeError means the head is too short.
  */
-export function walkWavChunks(bytes: Uint8Array): WavLayout {
+export function walkWavChunks(bytes: Uint8Array, fileSize: number = bytes.length): WavLayout {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 12) throw corrupt('file is shorter than a RIFF header');
   const riff = fourcc(bytes, 0);
@@ -129,12 +131,13 @@ export function walkWavChunks(bytes: Uint8Array): WavLayout {
   let fmt: WavLayout['fmt'] = null;
   let data: WavLayout['data'] = null;
   let pos = 12;
-  while (pos + 8 <= bytes.length) {
+  while (pos + 8 <= fileSize) {
+    if (pos + 8 > bytes.length) throw new RangeError(`WAV chunk header at byte ${pos} is past the ${bytes.length} bytes read`);
     const id = fourcc(bytes, pos);
     const size = view.getUint32(pos + 4, true);
     const body = pos + 8;
     if (id === 'data') {
-      const present = bytes.length - body;
+      const present = fileSize - body;
       let declared: number | null = size;
       if (size === 0xffffffff) {
         if (rf64 && ds64DataSize === null) throw corrupt(`${riff} data chunk defers its size to a ds64 chunk, and there is none before it`);
@@ -148,7 +151,7 @@ export function walkWavChunks(bytes: Uint8Array): WavLayout {
       pos = body + covered + (covered & 1);
       continue;
     }
-    if (body + size > bytes.length) {
+    if (body + size > fileSize) {
       if (data) break; // trailing metadata cut short: the audio is already located
       throw corrupt(`chunk '${printable(id)}' at byte ${pos} runs past the end of the file`);
     }

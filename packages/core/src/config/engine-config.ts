@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { EXECUTION_PROVIDERS } from '../model/inference-runner.js';
 import { parseEnv, type EnvSource } from './env.js';
@@ -51,7 +52,22 @@ export const EngineConfigSchema = z.object({
   ffmpegPath: z.string().default('ffmpeg'),
   /** Longest accepted audio in seconds. @defaultValue 14400 (4 h) */
   maxAudioS: z.coerce.number().positive().default(4 * 3600),
+  /**
+   * Worker threads computing features (fbank, LFR, CMVN) off the event loop, overlapped with
+   * inference; 0 computes them inline on the main thread.
+   * @defaultValue {@link defaultFrontendThreads}: one per core beyond the first, at most 4
+   */
+  frontendThreads: z.coerce.number().int().min(0).max(64).default(() => defaultFrontendThreads()),
 });
+
+/**
+ * Feature threads for this machine: cores − 1 (one core is the model's and the event loop's),
+ * at least 1, at most 4 (features run at hundreds of times real time per thread, so a few
+ * threads keep any model fed).
+ */
+export function defaultFrontendThreads(cores: number = availableParallelism()): number {
+  return Math.max(1, Math.min(4, cores - 1));
+}
 
 export type EngineConfig = z.infer<typeof EngineConfigSchema>;
 
@@ -72,6 +88,7 @@ export const ENGINE_ENV = {
   batchDelayMs: 'EARSHOT_BATCH_DELAY_MS',
   ffmpegPath: 'EARSHOT_FFMPEG',
   maxAudioS: 'EARSHOT_MAX_AUDIO_S',
+  frontendThreads: 'EARSHOT_FRONTEND_THREADS',
 } as const;
 
 export function loadEngineConfig(env: EnvSource, overrides: Partial<EngineConfig> = {}): EngineConfig {

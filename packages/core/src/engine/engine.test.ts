@@ -36,15 +36,18 @@ const metadata: SenseVoiceMetadata = {
   raw: {},
 };
 
-function fakeParts(spans: SpeechSegment[], batchDelayMs = 0) {
+function fakeParts(spans: SpeechSegment[], batchDelayMs = 0, maxBatchItems = 32) {
   const batches: number[][] = [];
   const detected: VadOptions[] = [];
   const closed: string[] = [];
+  const counts = { computed: 0, decoded: 0, maxAhead: 0 };
   const runner: InferenceRunner = {
     metadata,
     executionProvider: 'cpu',
     async decodeBatch(items: readonly BatchItem[]): Promise<ItemDecode[]> {
       batches.push(items.map((i) => i.frames));
+      await new Promise((resolve) => setImmediate(resolve)); // a model run takes a while
+      counts.decoded += items.length;
       return items.map((i) => ({ ids: [...QUERY, WORDS[i.frames] ?? 0], frames: [0, 1, 2, 3, 4] }));
     },
     close: async () => void closed.push('runner'),
@@ -57,18 +60,22 @@ function fakeParts(spans: SpeechSegment[], batchDelayMs = 0) {
     close: async () => void closed.push('speech detector'),
   };
   const features = {
-    compute: (samples16k: Float32Array) => ({ data: new Float32Array(0), frames: Math.round(samples16k.length / 1600) }),
+    compute: (samples16k: Float32Array) => {
+      counts.computed++;
+      counts.maxAhead = Math.max(counts.maxAhead, counts.computed - counts.decoded);
+      return { data: new Float32Array(0), frames: Math.round(samples16k.length / 1600) };
+    },
   };
   const engine: Engine = createEngine({
     runner,
     speechDetector,
     features,
-    batcher: new DynamicBatcher(runner, { batchSizeS: 60, maxBatchItems: 32, maxDelayMs: batchDelayMs }),
+    batcher: new DynamicBatcher(runner, { batchSizeS: 60, maxBatchItems, maxDelayMs: batchDelayMs }),
     symbols: SymbolTable.parse(TOKENS),
-    config: { ffmpegPath: 'none', maxAudioS: 3600 },
+    config: { ffmpegPath: 'none', maxAudioS: 3600, batchSizeS: 60, maxBatchItems },
     modelFile: 'model.int8.onnx',
   });
-  return { engine, batches, detected, closed };
+  return { engine, batches, detected, closed, counts };
 }
 
 function silence(durationS: number): DecodedAudio {
@@ -152,6 +159,19 @@ describe('createEngine with a fake runner and a fake speech detector', () => {
     expect(await outcome).toMatchObject({ code: 'JOB_CANCELED' });
     expect(engine.queuedSegments).toBe(0);
     expect(batches).toEqual([]);
+  });
+
+  it('computes features a few batches ahead of the model, never the whole file, and keeps its batches full', async () => {
+    const spans = Array.from({ length: 200 }, (_, i) => ({ startS: i * 0.5, endS: i * 0.5 + 0.3 }));
+    const { engine, batches, counts } = fakeParts(spans, 0, 4);
+    const transcript = await engine.transcribeAudio(silence(100), {});
+    expect(transcript.segments.map((s) => s.startS)).toEqual(spans.map((s) => s.startS));
+    // At most three groups submitted and one being computed: 4 × 4 segments of features.
+    expect(counts.maxAhead).toBeLessThanOrEqual(16);
+    expect(counts.maxAhead).toBeGreaterThan(4);
+    // After the first batch (alone in its tick), every batch is full: the next group was ready.
+    expect(batches.slice(1).every((b) => b.length === 4)).toBe(true);
+    expect(batches.flat()).toHaveLength(200);
   });
 
   it('close() closes the runner and the speech detector', async () => {

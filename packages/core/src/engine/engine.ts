@@ -1,25 +1,26 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { decodeAudio, type DecodedAudio } from '../audio/decode.js';
-import { memorySampleSource } from '../audio/sample-source.js';
+import { decodeAudio, openAudioFile, type DecodedAudio, type DecodedAudioInfo, type DecodedSource } from '../audio/decode.js';
+import { memorySampleSource, type SampleSource } from '../audio/sample-source.js';
 import type { EngineConfig } from '../config/engine-config.js';
 import type { SymbolTable } from '../decoding/symbol-table.js';
 import { decodeSenseVoiceOutput } from '../decoding/sense-voice-output.js';
 import { scoreSegmentTags } from '../decoding/segment-tags.js';
 import { createTagScorer, type TagScorer } from '../decoding/tag-confidence.js';
 import { AppError } from '../errors/app-error.js';
-import type { Features } from '../features/compute-features.js';
 import type { SegmentBatcher } from '../model/dynamic-batcher.js';
 import type { InferenceRunner, ItemDecode } from '../model/inference-runner.js';
 import type { SenseVoiceMetadata } from '../model/model-metadata.js';
 import { buildTranscript } from '../results/build-transcript.js';
 import type { Transcript, TranscriptSegment } from '../results/transcript.js';
 import type { SpeechDetector } from '../vad/speech-detector.js';
+import { feedSegments, type FeatureComputer, type FeedLimits } from './segment-feed.js';
 import { SegmentsInOrder } from './segments-in-order.js';
 import { CheckedTranscribeRequestSchema, promptLanguage, type TranscribeRequestInput, type TranscribeRequest } from './transcribe-request.js';
 
 const SAMPLE_RATE = 16_000;
 /** Chunk length when VAD is off and the audio is longer than one segment should be. */
 const NO_VAD_CHUNK_S = 30;
+/** Groups of segments (one batch each) a request keeps submitted and not yet decoded (segment-feed.ts). */
+const GROUPS_IN_FLIGHT = 3;
 /** FunASR's EMO_UNKNOWN piece, banned by `banEmotionUnknown`. */
 const EMO_UNKNOWN_PIECE = '<|EMO_UNKNOWN|>';
 
@@ -49,29 +50,49 @@ export interface TranscribeHooks {
 }
 
 /**
- * The speech engine: audio bytes → decode → VAD → features → batched
+ * Decoded audio as the engine takes it: in memory (`decodeAudio`) or readable in pieces from a
+ * file (`openAudioFile`, `Engine.open`).
+ */
+export type EngineAudio = DecodedAudio | DecodedSource;
+
+/**
+ * The speech engine: audio file → decode → VAD → features → batched
  * SenseVoice → transcript. One engine per process: it owns one model runner
  * and one batcher, which every concurrent `transcribe` call shares, so
  * segments of different files fill the same batches.
+ *
+ * Memory does not grow with the file's length on the path entry points (`transcribeFile`,
+ * `open`): the decoded samples live in a temp file read in pieces, and features are computed
+ * a few batches ahead of the model (segment-feed.ts).
  */
 export interface Engine {
   /** The model's constants (read from its ONNX metadata). */
   readonly metadata: SenseVoiceMetadata;
   /** Segments waiting for a model batch (for metrics). */
   readonly queuedSegments: number;
-  /** Decodes the bytes (any supported format) and transcribes them. */
+  /** Decodes the bytes (any supported format) in memory and transcribes them. */
   transcribe(bytes: Uint8Array, request?: TranscribeRequestInput, hooks?: TranscribeHooks): Promise<Transcript>;
+  /**
+   * Transcribes the audio file at `path` (any supported format), streaming: the file is decoded
+   * to a temp PCM file (deleted before this returns or throws), never held whole in memory.
+   */
+  transcribeFile(path: string, request?: TranscribeRequestInput, hooks?: TranscribeHooks): Promise<Transcript>;
   /** The first step of `transcribe`: any supported format → 16 kHz mono, with this engine's ffmpeg and length limit. */
   decode(bytes: Uint8Array, signal?: AbortSignal): Promise<DecodedAudio>;
+  /**
+   * The first step of `transcribeFile`: the file at `path` decoded to 16 kHz mono readable in
+   * pieces. The caller closes `samples` (which deletes the temp file).
+   */
+  open(path: string, signal?: AbortSignal): Promise<DecodedSource>;
   /**
    * The spans `transcribeAudio` decodes one by one: the request's VAD (or fixed 30 s chunks when
    * VAD is off), boundaries on whole milliseconds. A fan-out splitter groups these into chunks and
    * hands each chunk's spans to `transcribeSpans`.
    */
-  speechSpans(audio: DecodedAudio, request?: TranscribeRequestInput): Promise<SpeechSpan[]>;
+  speechSpans(audio: EngineAudio, request?: TranscribeRequestInput, signal?: AbortSignal): Promise<SpeechSpan[]>;
   /** Transcribes already decoded 16 kHz mono audio. */
   transcribeAudio(
-    audio: DecodedAudio,
+    audio: EngineAudio,
     request?: TranscribeRequestInput,
     hooks?: TranscribeHooks,
     clock?: { decodeMs: number; started: number },
@@ -85,13 +106,13 @@ export interface Engine {
    * audio (decode, VAD) when the caller did those steps itself.
    */
   transcribeSpans(
-    audio: DecodedAudio,
+    audio: EngineAudio,
     spans: readonly SpeechSpan[],
     request?: TranscribeRequestInput,
     hooks?: TranscribeHooks,
     options?: { offsetS?: number; clock?: { decodeMs: number; vadMs: number; started: number } },
   ): Promise<Transcript>;
-  /** Closes the runner and the speech detector (the engine owns the parts it was built from). */
+  /** Closes the runner, the speech detector and the feature pool (the engine owns the parts it was built from). */
   close(): Promise<void>;
 }
 
@@ -104,14 +125,20 @@ export interface EngineParts {
   runner: InferenceRunner;
   /** VAD for requests with `vad` on. Closed by `close()`. */
   speechDetector: SpeechDetector;
-  /** 16 kHz mono samples → model input (LFR + CMVN features of the runner's model). */
-  features: { compute(samples16k: Float32Array): Features };
+  /**
+   * 16 kHz mono samples → model input (LFR + CMVN features of the runner's model): inline
+   * (`FeatureExtractor`) or in worker threads (`FeaturePool`). Closed by `close()` if it has a `close`.
+   */
+  features: FeatureComputer & { close?(): Promise<void> };
   /** The queue in front of `runner` that every request shares. */
   batcher: SegmentBatcher;
   /** tokens.txt of the model (ids → pieces). */
   symbols: SymbolTable;
-  /** The decoding settings the engine applies itself (ffmpeg, length limit). */
-  config: Pick<EngineConfig, 'ffmpegPath' | 'maxAudioS'>;
+  /**
+   * The decoding settings the engine applies itself (ffmpeg, length limit, where temp PCM files
+   * go) and the batcher's limits, which size the groups of features a request computes ahead.
+   */
+  config: Pick<EngineConfig, 'ffmpegPath' | 'maxAudioS' | 'batchSizeS' | 'maxBatchItems'> & { tempDir?: string };
   /** File name reported in `transcript.model.file` (e.g. "model.int8.onnx"). */
   modelFile: string;
 }
@@ -129,6 +156,7 @@ class PipelineEngine implements Engine {
   private readonly features: EngineParts['features'];
   private readonly batcher: SegmentBatcher;
   private readonly modelFile: string;
+  private readonly feedLimits: FeedLimits;
   /** Tag probabilities from the runner's query-frame scores (null when it returns none). */
   private readonly tags: TagScorer | null;
 
@@ -140,6 +168,7 @@ class PipelineEngine implements Engine {
     this.features = parts.features;
     this.batcher = parts.batcher;
     this.modelFile = parts.modelFile;
+    this.feedLimits = { batchItems: parts.config.maxBatchItems, batchS: parts.config.batchSizeS, groupsInFlight: GROUPS_IN_FLIGHT };
     const tagIds = parts.runner.queryTagIds;
     this.tags = tagIds && tagIds.length > 0 ? createTagScorer(parts.symbols, tagIds) : null;
   }
@@ -160,20 +189,42 @@ class PipelineEngine implements Engine {
     return this.transcribeAudio(audio, request, hooks, { decodeMs, started });
   }
 
-  decode(bytes: Uint8Array, signal?: AbortSignal): Promise<DecodedAudio> {
-    return decodeAudio(bytes, {
-      ffmpegPath: this.config.ffmpegPath === 'none' ? null : this.config.ffmpegPath,
-      maxDurationS: this.config.maxAudioS,
-      ...(signal ? { signal } : {}),
-    });
+  async transcribeFile(path: string, request: TranscribeRequestInput = {}, hooks: TranscribeHooks = {}): Promise<Transcript> {
+    const started = performance.now();
+    parseRequest(request); // bad options fail before any decoding
+    hooks.onProgress?.({ phase: 'decoding', fraction: 0, segmentsDone: 0, segmentsTotal: 0 });
+    const audio = await this.open(path, hooks.signal);
+    try {
+      const decodeMs = performance.now() - started;
+      return await this.transcribeAudio(audio, request, hooks, { decodeMs, started });
+    } finally {
+      await audio.samples.close();
+    }
   }
 
-  async speechSpans(audio: DecodedAudio, requestInput: TranscribeRequestInput = {}): Promise<SpeechSpan[]> {
-    return this.spansOf(audio, parseRequest(requestInput));
+  decode(bytes: Uint8Array, signal?: AbortSignal): Promise<DecodedAudio> {
+    return decodeAudio(bytes, this.decodeOptions(signal));
+  }
+
+  open(path: string, signal?: AbortSignal): Promise<DecodedSource> {
+    return openAudioFile(path, this.decodeOptions(signal));
+  }
+
+  private decodeOptions(signal: AbortSignal | undefined): Parameters<typeof decodeAudio>[1] {
+    return {
+      ffmpegPath: this.config.ffmpegPath === 'none' ? null : this.config.ffmpegPath,
+      maxDurationS: this.config.maxAudioS,
+      ...(this.config.tempDir !== undefined && { tempDir: this.config.tempDir }),
+      ...(signal ? { signal } : {}),
+    };
+  }
+
+  async speechSpans(audio: EngineAudio, requestInput: TranscribeRequestInput = {}, signal?: AbortSignal): Promise<SpeechSpan[]> {
+    return this.spansOf(sourceOf(audio), parseRequest(requestInput), signal);
   }
 
   async transcribeAudio(
-    audio: DecodedAudio,
+    audio: EngineAudio,
     requestInput: TranscribeRequestInput = {},
     hooks: TranscribeHooks = {},
     clock: { decodeMs: number; started: number } = { decodeMs: 0, started: performance.now() },
@@ -182,14 +233,15 @@ class PipelineEngine implements Engine {
     // 1. Speech segments.
     hooks.onProgress?.({ phase: 'vad', fraction: 0.05, segmentsDone: 0, segmentsTotal: 0, audioS: audio.durationS });
     const t = performance.now();
-    const spans = await this.spansOf(audio, request);
+    const source = sourceOf(audio);
+    const spans = await this.spansOf(source, request, hooks.signal);
     const vadMs = request.vad ? performance.now() - t : 0;
     if (hooks.signal?.aborted) throw new AppError('JOB_CANCELED', 'transcription canceled');
-    return this.transcribeSpanList(audio, spans, request, hooks, { ...clock, vadMs }, 0);
+    return this.transcribeSpanList(audio, source, spans, request, hooks, { ...clock, vadMs }, 0);
   }
 
   async transcribeSpans(
-    audio: DecodedAudio,
+    audio: EngineAudio,
     spans: readonly SpeechSpan[],
     requestInput: TranscribeRequestInput = {},
     hooks: TranscribeHooks = {},
@@ -197,21 +249,20 @@ class PipelineEngine implements Engine {
   ): Promise<Transcript> {
     const request = parseRequest(requestInput);
     const clock = options.clock ?? { decodeMs: 0, vadMs: 0, started: performance.now() };
-    return this.transcribeSpanList(audio, spans.map(toMs), request, hooks, clock, options.offsetS ?? 0);
+    return this.transcribeSpanList(audio, sourceOf(audio), spans.map(toMs), request, hooks, clock, options.offsetS ?? 0);
   }
 
-  private async spansOf(audio: DecodedAudio, request: TranscribeRequest): Promise<SpeechSpan[]> {
+  private async spansOf(source: SampleSource, request: TranscribeRequest, signal: AbortSignal | undefined): Promise<SpeechSpan[]> {
     // Boundaries snap to the millisecond (16 samples) so that a segment's reported
     // startS/endS name exactly the samples that were decoded.
-    const spans = request.vad
-      ? await this.speechDetector.detect(memorySampleSource(audio.samples), request.vad)
-      : fixedChunks(audio.durationS, NO_VAD_CHUNK_S);
+    const spans = request.vad ? await this.speechDetector.detect(source, request.vad, signal) : fixedChunks(source.durationS, NO_VAD_CHUNK_S);
     return spans.map(toMs);
   }
 
   /** Steps 2–4 of the pipeline, shared by every entry point. */
   private async transcribeSpanList(
-    audio: DecodedAudio,
+    audio: DecodedAudioInfo,
+    source: SampleSource,
     spans: readonly SpeechSpan[],
     request: TranscribeRequest,
     hooks: TranscribeHooks,
@@ -222,40 +273,24 @@ class PipelineEngine implements Engine {
     const { signal } = hooks;
     const progressHook = hooks.onProgress;
     const onProgress = progressHook && ((p: TranscribeProgress): void => progressHook({ ...p, audioS: audio.durationS }));
-    const checkAbort = (): void => {
-      if (signal?.aborted) throw new AppError('JOB_CANCELED', 'transcription canceled');
-    };
 
-    // 2. Features, one segment at a time, yielding between segments.
+    // 2–3. Features, computed a few batches ahead of the model, and batched inference shared
+    // with every other request on this engine (segment-feed.ts).
     onProgress?.({ phase: 'features', fraction: 0.1, segmentsDone: 0, segmentsTotal: spans.length });
-    let t = performance.now();
+    const t0 = performance.now();
     const meta = this.runner.metadata;
     const languageId = meta.languageIds[promptLanguage(request)];
     const textNormId = request.itn ? meta.withItn : meta.withoutItn;
     const bannedIds = request.banEmotionUnknown ? idsOf(this.symbols, [EMO_UNKNOWN_PIECE]) : [];
-    const items = [];
-    for (const span of spans) {
-      const from = Math.round(span.startS * SAMPLE_RATE);
-      const to = Math.min(audio.samples.length, Math.round(span.endS * SAMPLE_RATE));
-      const f = this.features.compute(audio.samples.subarray(from, to));
-      items.push({ features: f.data, frames: f.frames, languageId, textNormId, bannedIds });
-      await yieldToEventLoop();
-      checkAbort();
-    }
-    const featuresMs = performance.now() - t;
-
-    // 3. Batched inference, shared with every other request on this engine.
-    t = performance.now();
-    let done = 0;
-    const report = (): void =>
+    const report = (done: number): void =>
       onProgress?.({
         phase: 'inference',
         fraction: 0.1 + (0.9 * done) / Math.max(1, spans.length),
         segmentsDone: done,
         segmentsTotal: spans.length,
       });
-    report();
-    // 4. Tokens → tags, text, times (in the file: a chunk's spans are shifted by its offset).
+    report(0);
+    // 4. (as each decode arrives) Tokens → tags, text, times (in the file: a chunk's spans are shifted by its offset).
     const toSegment = (greedy: ItemDecode, index: number): TranscriptSegment => {
       const span = spans[index]!;
       const startS = round3(span.startS + offsetS);
@@ -268,20 +303,23 @@ class PipelineEngine implements Engine {
       return { index, startS, endS: round3(span.endS + offsetS), ...rest, ...tags };
     };
     const early = hooks.onSegment ? new SegmentsInOrder(toSegment, hooks.onSegment) : null;
-    const decodes = await Promise.all(
-      items.map((item, index) =>
-        this.batcher.decode(item, signal ? { signal } : {}).then((d) => {
-          done++;
-          report();
-          early?.decoded(d, index);
-          return d;
-        }),
-      ),
-    );
-    const inferenceMs = performance.now() - t;
-    checkAbort();
+    const { decodes, featuresMs } = await feedSegments({
+      source,
+      spans,
+      features: this.features,
+      batcher: this.batcher,
+      item: (f) => ({ features: f.data, frames: f.frames, languageId, textNormId, bannedIds }),
+      limits: this.feedLimits,
+      ...(signal ? { signal } : {}),
+      onDecoded: (decode, index, done) => {
+        report(done);
+        early?.decoded(decode, index);
+      },
+    });
+    // Inference overlaps the features: its time is the rest of this step's wall time.
+    const inferenceMs = performance.now() - t0 - featuresMs;
 
-    t = performance.now();
+    const t = performance.now();
     const segments: TranscriptSegment[] = early?.segments() ?? decodes.map(toSegment);
     const decodingMs = performance.now() - t;
     const totalMs = performance.now() - clock.started;
@@ -327,8 +365,13 @@ class PipelineEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.runner.close(), this.speechDetector.close()]);
+    await Promise.all([this.runner.close(), this.speechDetector.close(), this.features.close?.()]);
   }
+}
+
+/** The samples of decoded audio as a source (an array in memory is wrapped, not copied). */
+function sourceOf(audio: EngineAudio): SampleSource {
+  return audio.samples instanceof Float32Array ? memorySampleSource(audio.samples) : audio.samples;
 }
 
 function parseRequest(input: TranscribeRequestInput): TranscribeRequest {

@@ -4,6 +4,7 @@ import { queryTagIds } from '../decoding/query-tags.js';
 import { SymbolTable } from '../decoding/symbol-table.js';
 import { AppError } from '../errors/app-error.js';
 import { FeatureExtractor } from '../features/compute-features.js';
+import { FeaturePool } from '../features/feature-pool.js';
 import { DynamicBatcher, type BatchReport } from '../model/dynamic-batcher.js';
 import type { InferenceRunner, RuntimeOptions } from '../model/inference-runner.js';
 import { DEFAULT_MODEL_CACHE } from '../model/model-cache.js';
@@ -18,12 +19,15 @@ export interface LoadEngineOptions {
   inferenceThread?: boolean;
   /** Called after every model batch (metrics, benchmarks). */
   onBatch?: (report: BatchReport) => void;
+  /** Where decoded PCM files go. @defaultValue the OS temp directory */
+  tempDir?: string;
 }
 
 /**
  * The engine of a configuration: the model of `config.modelDir` (in a worker thread unless
- * `inferenceThread` is false), its tokens.txt, Silero VAD (in its own worker thread), the model's feature extractor and one
- * dynamic batcher. Apps call this; `createEngine` takes the parts instead.
+ * `inferenceThread` is false), its tokens.txt, Silero VAD (in its own worker thread), the model's
+ * feature extractor (a pool of `config.frontendThreads` threads, or inline for 0) and one dynamic
+ * batcher. Apps call this; `createEngine` takes the parts instead.
  * @throws AppError MODEL_NOT_FOUND without a model directory, MODEL_INVALID when tokens.txt does
  *   not match the model.
  */
@@ -49,13 +53,16 @@ export async function loadEngine(config: EngineConfig, options: LoadEngineOption
     await Promise.all([runner.close(), vad.close()]);
     throw new AppError('MODEL_INVALID', `tokens.txt has ${symbols.size} tokens but the model's vocab_size is ${meta.vocabSize}`);
   }
-  const features = new FeatureExtractor({
+  const featureOptions = {
     lfrWindowSize: meta.lfrWindowSize,
     lfrWindowShift: meta.lfrWindowShift,
     negMean: meta.negMean,
     invStddev: meta.invStddev,
     normalizeSamples: meta.normalizeSamples,
-  });
+  };
+  // Inline validates the options here; a pool's threads build the same extractor.
+  const inline = new FeatureExtractor(featureOptions);
+  const features = config.frontendThreads > 0 ? new FeaturePool(featureOptions, config.frontendThreads) : inline;
   const batcher = new DynamicBatcher(
     runner,
     { batchSizeS: config.batchSizeS, maxBatchItems: config.maxBatchItems, maxDelayMs: config.batchDelayMs, maxPaddingShare: config.batchMaxPadding },
@@ -67,7 +74,7 @@ export async function loadEngine(config: EngineConfig, options: LoadEngineOption
     features,
     batcher,
     symbols,
-    config,
+    config: { ...config, ...(options.tempDir !== undefined && { tempDir: options.tempDir }) },
     modelFile: basename(files.modelPath),
   });
 }

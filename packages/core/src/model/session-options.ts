@@ -14,6 +14,10 @@ export function sessionOptionsFor(runtime: RuntimeOptions): ort.InferenceSession
     // The model is one chain of ops: a second inter-op pool would only add threads.
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    // Off: the CPU arena keeps the largest activations any batch shape ever needed (batches of
+    // every shape pass through), about 500 MB with the tiny model on a 10-minute file (CLI peak
+    // RSS 1,043 MB with the arena, 525 MB without; same transcript; README "Memory").
+    enableCpuMemArena: false,
     ...cpuTuning(runtime),
   };
 }
