@@ -44,8 +44,11 @@ export const EngineConfigSchema = z.object({
   batchSizeS: z.coerce.number().positive().max(3600).default(60),
   /** @defaultValue 32 */
   maxBatchItems: z.coerce.number().int().min(1).max(1024).default(32),
-  /** Largest share of a batch that may be padding (model/dynamic-batcher.ts); 1 = no limit. @defaultValue 0.2 */
-  batchMaxPadding: z.coerce.number().min(0).max(1).default(0.2),
+  /**
+   * Largest share of a batch that may be padding (model/dynamic-batcher.ts); 1 = no limit.
+   * @defaultValue 0.2 on the CPU provider, 1 on GPU providers ({@link batchMaxPaddingOf})
+   */
+  batchMaxPadding: z.coerce.number().min(0).max(1).optional(),
   /** How long a segment may wait for others to share its batch. @defaultValue 0 */
   batchDelayMs: z.coerce.number().int().min(0).max(10_000).default(0),
   /** ffmpeg binary for non-WAV input; 'none' disables it (WAV only). @defaultValue 'ffmpeg' */
@@ -90,6 +93,15 @@ export const ENGINE_ENV = {
   maxAudioS: 'EARSHOT_MAX_AUDIO_S',
   frontendThreads: 'EARSHOT_FRONTEND_THREADS',
 } as const;
+
+/**
+ * The padding limit of a configuration: as set, else 0.2 on a CPU (padding is computed, so a
+ * 30 s chunk batched with a 5 s one costs nearly two chunks) and none on a GPU (a batch costs
+ * about as much as one item there).
+ */
+export function batchMaxPaddingOf(config: Pick<EngineConfig, 'batchMaxPadding' | 'provider'>): number {
+  return config.batchMaxPadding ?? (config.provider === 'cpu' ? 0.2 : 1);
+}
 
 export function loadEngineConfig(env: EnvSource, overrides: Partial<EngineConfig> = {}): EngineConfig {
   const fromEnv = parseEnv(EngineConfigSchema, ENGINE_ENV, env);

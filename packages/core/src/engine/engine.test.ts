@@ -70,7 +70,7 @@ function fakeParts(spans: SpeechSegment[], batchDelayMs = 0, maxBatchItems = 32)
     runner,
     speechDetector,
     features,
-    batcher: new DynamicBatcher(runner, { batchSizeS: 60, maxBatchItems, maxDelayMs: batchDelayMs }),
+    batcher: new DynamicBatcher(runner, { batchSizeS: 60, maxBatchItems, maxDelayMs: batchDelayMs, maxPaddingShare: 1 }),
     symbols: SymbolTable.parse(TOKENS),
     config: { ffmpegPath: 'none', maxAudioS: 3600, batchSizeS: 60, maxBatchItems },
     modelFile: 'model.int8.onnx',

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { EngineConfig } from '../config/engine-config.js';
+import { batchMaxPaddingOf, type EngineConfig } from '../config/engine-config.js';
 import { queryTagIds } from '../decoding/query-tags.js';
 import { SymbolTable } from '../decoding/symbol-table.js';
 import { AppError } from '../errors/app-error.js';
@@ -65,7 +65,7 @@ export async function loadEngine(config: EngineConfig, options: LoadEngineOption
   const features = config.frontendThreads > 0 ? new FeaturePool(featureOptions, config.frontendThreads) : inline;
   const batcher = new DynamicBatcher(
     runner,
-    { batchSizeS: config.batchSizeS, maxBatchItems: config.maxBatchItems, maxDelayMs: config.batchDelayMs, maxPaddingShare: config.batchMaxPadding },
+    { batchSizeS: config.batchSizeS, maxBatchItems: config.maxBatchItems, maxDelayMs: config.batchDelayMs, maxPaddingShare: batchMaxPaddingOf(config) },
     options.onBatch,
   );
   return createEngine({
