@@ -132,7 +132,8 @@ describe('batched inference', () => {
 
   it('fails only the bad item of a failing batch', async () => {
     const reports: BatchReport[] = [];
-    const batcher = new DynamicBatcher(session, { batchSizeS: 600, maxBatchItems: 32, maxDelayMs: 0 }, (r) => reports.push(r));
+    // No padding limit: the three items must share one batch.
+    const batcher = new DynamicBatcher(session, { batchSizeS: 600, maxBatchItems: 32, maxDelayMs: 0, maxPaddingShare: 1 }, (r) => reports.push(r));
     const bad: BatchItem = { ...items[2]!, frames: items[2]!.frames + 5 }; // features do not match the frame count
     const settled = await Promise.allSettled([items[1]!, bad, items[3]!].map((it) => batcher.decode(it)));
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
@@ -157,8 +158,9 @@ describe('engine batching across requests', () => {
   it('puts segments of concurrent requests into the same model batch', async () => {
     const reports: BatchReport[] = [];
     const engine = await loadEngine(
-      // A long delay and a large budget: the first batch waits until both requests have submitted.
-      loadEngineConfig({}, { modelDir: TINY_MODEL_DIR, threads: 1, batchDelayMs: 5000, batchSizeS: 600 }),
+      // A long delay, a large budget and no padding limit: the first batch waits until both
+      // requests have submitted, and takes everything.
+      loadEngineConfig({}, { modelDir: TINY_MODEL_DIR, threads: 1, batchDelayMs: 5000, batchSizeS: 600, batchMaxPadding: 1 }),
       { inferenceThread: true, onBatch: (r) => reports.push(r) },
     );
     try {
