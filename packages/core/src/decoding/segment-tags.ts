@@ -17,16 +17,6 @@ export interface TagRequest {
   banEmotionUnknown: boolean;
 }
 
-/**
- * Scores a decoded segment's tags. `emitted` holds the tags greedy decoding emitted; the result
- * keeps them (only `language` changes, under `languages`) and adds the slot distributions and
- * the chosen tags' probabilities. Without scores (`queryLogProbs` or `scorer` missing) the
- * probabilities are null and only an emitted "nospeech" flags the segment.
- *
- * Under `languages` the segment's language is the most probable allowed one and its
- * confidence is that language's probability among all language tags (not renormalised over
- * the allowed ones, so audio in none of them shows up as a low confidence).
- */
 /** The tag scores of a segment decoded without query-frame scores (fake runners, old results). */
 export const UNSCORED_TAGS: Omit<SegmentTagFields, 'language'> = Object.freeze({
   languageProbs: null,
@@ -38,6 +28,16 @@ export const UNSCORED_TAGS: Omit<SegmentTagFields, 'language'> = Object.freeze({
   noSpeech: false,
 });
 
+/**
+ * Scores a decoded segment's tags. `emitted` holds the tags greedy decoding emitted; the result
+ * keeps them (only `language` changes, under `languages`) and adds the slot distributions and
+ * the chosen tags' probabilities. Without scores (`queryLogProbs` or `scorer` missing) the
+ * probabilities are null and only an emitted "nospeech" flags the segment.
+ *
+ * Under `languages` the segment's language is the most probable allowed one and its
+ * confidence is that language's probability among all language tags (not renormalised over
+ * the allowed ones, so audio in none of them shows up as a low confidence).
+ */
 export function scoreSegmentTags(
   emitted: Pick<TranscriptSegment, 'language' | 'emotion' | 'event'>,
   queryLogProbs: Float32Array | undefined,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UNSCORED_TAGS } from '../decoding/segment-tags.js';
 import type { TranscriptSegment } from '../results/transcript.js';
 import { SegmentsInOrder } from './segments-in-order.js';
 
@@ -14,13 +15,7 @@ const segmentOf = (text: string, index: number): TranscriptSegment => ({
   rawText: text,
   richText: text,
   tokens: [],
-  languageProbs: null,
-  emotionProbs: null,
-  eventProbs: null,
-  languageConfidence: null,
-  emotionConfidence: null,
-  eventConfidence: null,
-  noSpeech: false,
+  ...UNSCORED_TAGS,
 });
 
 describe('SegmentsInOrder', () => {

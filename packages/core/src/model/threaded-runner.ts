@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { AppError } from '../errors/app-error.js';
-import { spawnModuleThread } from '../runtime/spawn-module-thread.js';
+import { spawnModuleThread, waitForThreadReady } from '../runtime/spawn-module-thread.js';
 import { parseSenseVoiceMetadata, type SenseVoiceMetadata } from './model-metadata.js';
 import type { BatchItem, DecodeOptions, InferenceRunner, ItemDecode, RuntimeOptions } from './inference-runner.js';
 import { fromSerialized, type ThreadInit, type ThreadRequest, type ThreadResponse } from './thread-protocol.js';
@@ -42,25 +42,7 @@ export class ThreadedRunner implements InferenceRunner {
   static async start(modelPath: string, runtime: RuntimeOptions, decode: DecodeOptions = {}): Promise<ThreadedRunner> {
     const init: ThreadInit = { modelPath, runtime, decode: { ...decode, queryTagIds: [...(decode.queryTagIds ?? [])] } };
     const worker = spawnModuleThread(new URL('./inference-thread.js', import.meta.url), init);
-    const listeners: { message?: (m: ThreadResponse) => void; error?: (e: Error) => void; exit?: (c: number) => void } = {};
-    const ready = await new Promise<ThreadResponse & { type: 'ready' }>((resolve, reject) => {
-      listeners.message = (msg) => {
-        if (msg.type === 'ready') resolve(msg);
-        else if (msg.type === 'failed') reject(fromSerialized(msg.error));
-      };
-      listeners.error = (err) => reject(new AppError('MODEL_INVALID', `inference thread failed to start: ${err.message}`, { cause: err }));
-      listeners.exit = (code) => reject(new AppError('MODEL_INVALID', `inference thread exited with code ${code} while loading`));
-      worker.on('message', listeners.message).on('error', listeners.error).on('exit', listeners.exit);
-    })
-      .catch(async (err: unknown) => {
-        await worker.terminate();
-        throw err;
-      })
-      .finally(() => {
-        // Remove only our own listeners: removeAllListeners() would also stop the
-        // worker's message port, and later results would never arrive.
-        worker.off('message', listeners.message!).off('error', listeners.error!).off('exit', listeners.exit!);
-      });
+    const ready = await waitForThreadReady<ThreadResponse>(worker, 'inference thread', 'MODEL_INVALID');
     return new ThreadedRunner(
       worker,
       parseSenseVoiceMetadata(ready.metadataRaw, modelPath),

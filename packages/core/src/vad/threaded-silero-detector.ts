@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import type { SampleSource } from '../audio/sample-source.js';
 import { AppError, toAppError } from '../errors/app-error.js';
 import { fromSerialized } from '../model/thread-protocol.js';
-import { spawnModuleThread } from '../runtime/spawn-module-thread.js';
+import { spawnModuleThread, waitForThreadReady } from '../runtime/spawn-module-thread.js';
 import { segmentsFromProbabilities } from './detect-speech.js';
 import { planRegions, type Region } from './region-plan.js';
 import type { SpeechSegment } from './segmenter.js';
@@ -124,23 +124,7 @@ export class ThreadedSileroDetector implements SpeechDetector {
     }
     const init: VadThreadInit = { modelPath: options.modelPath, maxBatch: o.maxBatch };
     const worker = spawnModuleThread(new URL('./vad-thread.js', import.meta.url), init);
-    const listeners: { message?: (m: VadThreadResponse) => void; error?: (e: Error) => void; exit?: (c: number) => void } = {};
-    await new Promise<void>((resolve, reject) => {
-      listeners.message = (msg) => {
-        if (msg.type === 'ready') resolve();
-        else if (msg.type === 'failed') reject(fromSerialized(msg.error));
-      };
-      listeners.error = (err) => reject(new AppError('VAD_MODEL_INVALID', `VAD thread failed to start: ${err.message}`, { cause: err }));
-      listeners.exit = (code) => reject(new AppError('VAD_MODEL_INVALID', `VAD thread exited with code ${code} while loading`));
-      worker.on('message', listeners.message).on('error', listeners.error).on('exit', listeners.exit);
-    })
-      .catch(async (err: unknown) => {
-        await worker.terminate();
-        throw err;
-      })
-      .finally(() => {
-        worker.off('message', listeners.message!).off('error', listeners.error!).off('exit', listeners.exit!);
-      });
+    await waitForThreadReady<VadThreadResponse>(worker, 'VAD thread', 'VAD_MODEL_INVALID');
     return new ThreadedSileroDetector(worker, o);
   }
 
