@@ -7,6 +7,7 @@
  * afterwards; each store its own directory or bucket.
  */
 import { UNSCORED_TAGS } from '@earshot/core/decoding/segment-tags';
+import { segmentWords } from '@earshot/core/results/words';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -190,7 +191,7 @@ function transcript(): Transcript {
     text: 'hello world',
     richText: 'hello world',
     segments: [
-      { index: 0, startS: 0.5, endS: 2.5, language: 'en', emotion: 'NEUTRAL', event: 'Speech', itn: true, text: 'hello world', rawText: '', richText: 'hello world', tokens, ...UNSCORED_TAGS },
+      { index: 0, startS: 0.5, endS: 2.5, language: 'en', emotion: 'NEUTRAL', event: 'Speech', itn: true, text: 'hello world', rawText: '', richText: 'hello world', tokens, words: segmentWords(tokens), ...UNSCORED_TAGS },
     ],
     emotionTimeline: [],
     eventTimeline: [],

@@ -14,6 +14,7 @@ import type { Engine } from '@earshot/core/engine/engine';
 import { loadEngine } from '@earshot/core/engine/load-engine';
 import { SLOT_TAGS } from '@earshot/core/decoding/tag-confidence';
 import type { Transcript, TranscriptSegment } from '@earshot/core/results/transcript';
+import { segmentWords } from '@earshot/core/results/words';
 import { TAGGED_TINY_MODEL_DIR, TEST_AUDIO_DIR } from './setup/paths.js';
 
 let engine: Engine;
@@ -52,6 +53,14 @@ describe('tag confidence on the tagged tiny model', () => {
           expect(confidence).toBe(probs?.[label]);
           expect(confidence).toBeCloseTo(argmax(probs ?? {}), 4);
         }
+      }
+    }
+    // Words (schema 1.1) are the tokens' words, inside their segment.
+    for (const s of plain.segments) {
+      expect(s.words).toEqual(segmentWords(s.tokens));
+      for (const w of s.words) {
+        expect(w.startS).toBeGreaterThanOrEqual(s.tokens[0]!.startS);
+        expect(w.endS).toBeLessThanOrEqual(s.tokens.at(-1)!.endS);
       }
     }
     const file = plain.summary.languageProbs;

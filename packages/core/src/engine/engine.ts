@@ -10,6 +10,7 @@ import type { SegmentBatcher } from '../model/dynamic-batcher.js';
 import type { InferenceRunner, ItemDecode } from '../model/inference-runner.js';
 import type { SenseVoiceMetadata } from '../model/model-metadata.js';
 import { buildTranscript } from '../results/build-transcript.js';
+import { segmentWords } from '../results/words.js';
 import type { Transcript, TranscriptSegment } from '../results/transcript.js';
 import type { SpeechDetector } from '../vad/speech-detector.js';
 import { feedSegments, type FeatureComputer, type FeedLimits } from './segment-feed.js';
@@ -300,7 +301,7 @@ class PipelineEngine implements Engine {
       });
       const { slotPieces: _slots, ...rest } = decoded;
       const tags = scoreSegmentTags(decoded, greedy.queryLogProbs, this.tags, request);
-      return { index, startS, endS: round3(span.endS + offsetS), ...rest, ...tags };
+      return { index, startS, endS: round3(span.endS + offsetS), ...rest, words: segmentWords(rest.tokens), ...tags };
     };
     const early = hooks.onSegment ? new SegmentsInOrder(toSegment, hooks.onSegment) : null;
     const { decodes, featuresMs } = await feedSegments({

@@ -15,6 +15,7 @@ const segmentOf = (text: string, index: number): TranscriptSegment => ({
   rawText: text,
   richText: text,
   tokens: [],
+  words: [],
   ...UNSCORED_TAGS,
 });
 

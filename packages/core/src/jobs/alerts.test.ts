@@ -19,6 +19,7 @@ function transcriptOf(durationS: number, spans: [number, number, string | null, 
     rawText: `<|en|><|${emotion ?? 'EMO_UNKNOWN'}|><|${event ?? 'Speech'}|><|withitn|>hello`,
     richText: 'hello',
     tokens: [],
+    words: [],
     ...UNSCORED_TAGS,
   }));
   return buildTranscript({

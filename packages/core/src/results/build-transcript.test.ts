@@ -4,6 +4,7 @@ import { decodeSenseVoiceOutput } from '../decoding/sense-voice-output.js';
 import { SymbolTable } from '../decoding/symbol-table.js';
 import { buildTranscript, SYNTHETIC_MODEL_NOTICE, type BuildTranscriptInput } from './build-transcript.js';
 import { transcriptSchema } from './transcript-schema.js';
+import { segmentWords } from './words.js';
 import type { TranscriptSegment } from './transcript.js';
 
 const PIECES = ['<unk>', '<|en|>', '<|zh|>', '<|NEUTRAL|>', '<|HAPPY|>', '<|Speech|>', '<|BGM|>', '<|woitn|>', '▁hello', '▁world', '你', '好'];
@@ -14,7 +15,7 @@ function segment(index: number, startS: number, endS: number, pieces: string[]):
   const ids = pieces.map((p) => symbols.id(p) as number);
   const decoded = decodeSenseVoiceOutput({ ids, frames: ids.map((_, i) => i) }, symbols, { segmentStartS: startS, lfrWindowShift: 6 });
   const { slotPieces: _slots, ...rest } = decoded;
-  return { index, startS, endS, ...rest, ...UNSCORED_TAGS };
+  return { index, startS, endS, ...rest, words: segmentWords(rest.tokens), ...UNSCORED_TAGS };
 }
 
 function input(segments: TranscriptSegment[], synthetic = false): BuildTranscriptInput {

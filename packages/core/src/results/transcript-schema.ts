@@ -34,6 +34,9 @@ export const transcriptSegmentSchema = z.object({
   rawText: z.string().describe('FunASR-style raw text: the four slot tokens verbatim followed by the text.'),
   richText: z.string().describe('rich_transcription_postprocess(rawText).'),
   tokens: z.array(transcriptTokenSchema),
+  words: z
+    .array(z.object({ word: z.string(), startS: seconds, endS: seconds }))
+    .describe('Since 1.1. Words of the tokens: a leading U+2581 starts one, a Han/Kana character is one, tags are none.'),
   languageProbs: tagProbs.describe(
     'Since 1.1. Probability per language tag (zh, en, yue, ja, ko, nospeech): softmax of the language query frame over those tags; null without query-frame scores.',
   ),

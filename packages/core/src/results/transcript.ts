@@ -29,6 +29,14 @@ export interface TranscriptToken {
   endS: number;
 }
 
+/** A word of a segment (results/words.ts): SentencePiece `▁` starts one, a CJK character is one, tags are none. */
+export interface TranscriptWord {
+  word: string;
+  /** From the start of its first token's character to the end of its last (seconds in the audio). */
+  startS: number;
+  endS: number;
+}
+
 export interface TranscriptSegment {
   index: number;
   startS: number;
@@ -46,6 +54,8 @@ export interface TranscriptSegment {
   /** `rich_transcription_postprocess(rawText)`. */
   richText: string;
   tokens: TranscriptToken[];
+  /** The words of `tokens` with their times (since 1.1). */
+  words: TranscriptWord[];
   /**
    * Probability of each language tag (zh, en, yue, ja, ko, nospeech) in the language query frame:
    * the softmax of its logits over those tags. null when the runner gave no query-frame scores.

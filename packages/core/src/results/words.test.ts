@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TranscriptToken } from './transcript.js';
-import { wordsOf } from './words.js';
+import { segmentWords, wordsOf } from './words.js';
 
 /** Tokens 60 ms apart from `startS`, as the decoder times them. */
 function tokens(pieces: string[], startS = 0): TranscriptToken[] {
@@ -37,5 +37,14 @@ describe('wordsOf', () => {
 
   it('mixes Latin words and CJK characters in one segment', () => {
     expect(wordsOf([{ index: 0, tokens: tokens([' AI', '模', '型', ' ok']) }]).map((w) => w.word)).toEqual(['AI', '模', '型', 'ok']);
+  });
+
+  it("gives a segment's words with their times, as the transcript carries them", () => {
+    const t = tokens([' Hello', ',', ' world', '你', '<|en|>']);
+    expect(segmentWords(t)).toEqual([
+      { word: 'Hello,', startS: t[0]!.startS, endS: t[1]!.endS },
+      { word: 'world', startS: t[2]!.startS, endS: t[2]!.endS },
+      { word: '你', startS: t[3]!.startS, endS: t[3]!.endS },
+    ]);
   });
 });

@@ -8,7 +8,7 @@
  * - a word runs from the start of its first character to the end of its last; a token holding
  *   several characters shares its 60 ms evenly among them.
  */
-import type { TranscriptSegment } from './transcript.js';
+import type { TranscriptSegment, TranscriptWord } from './transcript.js';
 
 export interface TimedWord {
   word: string;
@@ -60,4 +60,9 @@ export function wordsOf(segments: readonly Pick<TranscriptSegment, 'index' | 'to
     close();
   }
   return words;
+}
+
+/** One segment's words (the same rules), as the transcript's `segments[].words` carries them. */
+export function segmentWords(tokens: TranscriptSegment['tokens']): TranscriptWord[] {
+  return wordsOf([{ index: 0, tokens }]).map(({ word, startS, endS }) => ({ word, startS, endS }));
 }

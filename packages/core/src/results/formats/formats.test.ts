@@ -1,4 +1,5 @@
 import { UNSCORED_TAGS } from '../../decoding/segment-tags.js';
+import { segmentWords } from '../words.js';
 import { describe, expect, it } from 'vitest';
 import type { Transcript, TranscriptSegment } from '../transcript.js';
 import { buildCues, formatTimestamp } from './cues.js';
@@ -28,6 +29,7 @@ function seg(
     rawText: '',
     richText: '',
     tokens,
+    words: segmentWords(tokens),
     ...UNSCORED_TAGS,
     ...tags,
   };
