@@ -10,7 +10,7 @@ import { JobEventSchema, type JobEvent } from '@earshot/core/jobs/job-events';
 import { readSse } from './sse-reader.js';
 
 export const JOB_STATUSES = ['queued', 'processing', 'completed', 'failed', 'canceled'] as const;
-const FINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'canceled']);
+export const FINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'canceled']);
 
 export const ClientJobSchema = z.looseObject({
   id: z.string(),

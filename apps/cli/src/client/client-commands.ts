@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { CLIENT_ENV } from '@earshot/core/config/client-config';
 import type { EnvSource } from '@earshot/core/config/env';
-import { ApiError, createApiClient, isFinal, type ApiClient, type ClientJob, type SubmitOptions } from './api-client.js';
+import { ApiError, createApiClient, FINAL_STATUSES, isFinal, type ApiClient, type ClientJob, type SubmitOptions } from './api-client.js';
 import { createProgressLine } from './progress-line.js';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:8080';
@@ -95,8 +95,10 @@ export async function waitForJob(client: ApiClient, first: ClientJob, options: {
   try {
     for await (const event of client.events(first.id)) {
       if (event.type === 'segment') segments++;
-      else line?.update(event.progress, label(event.phase, event.type === 'status' ? event.status : 'processing'));
-      if (event.type === 'status' && FINAL.has(event.status)) break;
+      // A retried run starts over (a new processing status, its segments again from index 0).
+      else if (event.type === 'status' && event.status === 'processing') segments = 0;
+      if (event.type !== 'segment') line?.update(event.progress, label(event.phase, event.type === 'status' ? event.status : 'processing'));
+      if (event.type === 'status' && FINAL_STATUSES.has(event.status)) break;
     }
   } catch {
     // No stream (an older server, a proxy in the way) or a broken one: poll below, where a job
@@ -111,9 +113,6 @@ export async function waitForJob(client: ApiClient, first: ClientJob, options: {
   line?.done(job.status);
   return job;
 }
-
-const FINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'canceled']);
-
 
 export async function runStatus(id: string, opts: ConnectionOptions & { json?: boolean }, env: EnvSource, io: CliIo = PROCESS_IO): Promise<number> {
   const job = await clientOf(opts, env).getJob(id);
