@@ -25,6 +25,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { toAppError } from '@earshot/core/errors/app-error';
 import type { Engine, TranscribeHooks } from '@earshot/core/engine/engine';
+import { engineRequestOf } from '@earshot/core/jobs/job-options';
 import { TranscriptionJobDataSchema, type TranscriptionJobData } from '@earshot/core/queue/transcription-queue';
 import { watchForCancel } from './cancel-watch.js';
 import { discardChunkObjects } from './fanout/chunk-objects.js';
@@ -139,8 +140,7 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
         signal,
         allowPrivateNetwork: deps.allowPrivateNetwork ?? false,
       });
-      const { language, itn, banEmotionUnknown, vad } = record.options;
-      const request = { language, itn, banEmotionUnknown, vad };
+      const request = engineRequestOf(record.options);
       const onSegment = segmentPublisher(deps, data.jobId, log);
       const hooks: TranscribeHooks = {
         signal,

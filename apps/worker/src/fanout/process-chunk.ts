@@ -18,6 +18,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Engine } from '@earshot/core/engine/engine';
 import { AppError, toAppError } from '@earshot/core/errors/app-error';
+import { engineRequestOf } from '@earshot/core/jobs/job-options';
 import { ChunkJobDataSchema, type ChunkJobData } from '@earshot/core/queue/transcription-queue';
 import { watchForCancel } from '../cancel-watch.js';
 import { failureToThrow, recordFailure } from '../job-failure.js';
@@ -80,12 +81,11 @@ export function createChunkProcessor(deps: ChunkProcessorDeps): ChunkProcessor {
       }
       const samples = await readChunkAudio(store, tenant, jobId, chunk.index, entry.samples);
       const audio = { samples, sampleRate: 16_000 as const, durationS: samples.length / 16_000, source: manifest.audio };
-      const { language, itn, banEmotionUnknown, vad } = record.options;
       const onSegment = segmentPublisher(deps, jobId, log, chunk.index);
       const transcript = await deps.engine.transcribeSpans(
         audio,
         entry.spans,
-        { language, itn, banEmotionUnknown, vad },
+        engineRequestOf(record.options),
         { signal, onProgress: (p) => progress.report({ fraction: p.fraction, phase: 'inference' }), ...(onSegment ? { onSegment } : {}) },
         { offsetS: entry.offsetS },
       );

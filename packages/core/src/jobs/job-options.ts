@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TranscribeRequestSchema } from '../engine/transcribe-request.js';
+import { TranscribeRequestSchema, type TranscribeRequest } from '../engine/transcribe-request.js';
 
 /**
  * Alert rules (call-centre quality checks, engagement metrics): a job.alert
@@ -40,3 +40,12 @@ export const JobOptionsSchema = TranscribeRequestSchema.extend({
 });
 export type JobOptions = z.infer<typeof JobOptionsSchema>;
 export type JobOptionsInput = z.input<typeof JobOptionsSchema>;
+
+/**
+ * The engine's part of a job's options: every TranscribeRequestSchema field (zod drops the
+ * service options). Workers hand this to the engine, so a request option added to the schema
+ * reaches the engine without another list to keep.
+ */
+export function engineRequestOf(options: JobOptions): TranscribeRequest {
+  return TranscribeRequestSchema.parse(options);
+}
