@@ -17,7 +17,7 @@
 set -euo pipefail
 shopt -s extglob
 
-readonly SCRIPT_VERSION=2
+readonly SCRIPT_VERSION=3
 readonly RATE=16000
 readonly SPEED=160 # espeak-ng words per minute
 readonly SOX=(sox -R -D)
@@ -27,8 +27,8 @@ SPEECH_CLIP="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/speech-clip.sh"
 readonly SPEECH_CLIP
 
 readonly WAV_FILES=(en.wav zh.wav en-zh-silence.wav long-45s.wav stereo-48k.wav music-tones.wav en-60s.wav
-  silence.wav noise-only.wav empty.wav)
-readonly OTHER_FILES=(en-zh-silence.mp3 en-zh-silence.ogg en-zh-silence.flac corrupt.mp3 random.bin)
+  silence.wav noise-only.wav empty.wav call-stereo.wav call-one-side.wav)
+readonly OTHER_FILES=(en-zh-silence.mp3 en-zh-silence.ogg en-zh-silence.flac corrupt.mp3 random.bin call-stereo.flac)
 
 if [[ $# -ne 1 || -z $1 ]]; then
   echo "usage: $0 OUTDIR" >&2
@@ -80,14 +80,16 @@ json_string() { # minimal escaping: our texts never hold control characters
 }
 
 # Trimmed 16 kHz mono 16-bit clip of one sentence (scripts/speech-clip.sh); prints its path (cached
-# by voice/speed/text).
+# by voice/speed/text). VOICE overrides the language's default voice (e.g. en-gb+f3).
 clip() {
-  local lang=$1 text=$2 voice key
-  case $lang in
-    en) voice=en-us ;;
-    zh) voice=cmn-latn-pinyin ;;
-    *) echo "clip: unknown language $lang" >&2; return 1 ;;
-  esac
+  local lang=$1 text=$2 voice=${3:-} key
+  if [[ -z $voice ]]; then
+    case $lang in
+      en) voice=en-us ;;
+      zh) voice=cmn-latn-pinyin ;;
+      *) echo "clip: unknown language $lang" >&2; return 1 ;;
+    esac
+  fi
   key=$(printf '%s|%s|%s' "$voice" "$SPEED" "$text" | md5sum | cut -c1-16)
   [[ -f $WORK/clip-$key.wav ]] || "$SPEECH_CLIP" "$voice" "$SPEED" "$text" "$WORK/clip-$key.wav"
   printf '%s' "$WORK/clip-$key.wav"
@@ -287,6 +289,55 @@ tl_mark speech $((MT_START + RATE / 2)) $((MT_START + RATE / 2 + MT_CLIP_SAMPLES
 tl_mark tones $((MT_START + RATE / 2 + MT_CLIP_SAMPLES)) "$TL_SAMPLES"
 tl_silence 0.5
 tl_write music-tones.wav
+
+# ---------- call-stereo.wav, call-one-side.wav: two-channel calls (agent left, customer right) ----------
+# Each side is its own track of sentences placed at fixed times in digital silence (no noise bed:
+# a quiet side is exactly zero), in its own espeak-ng voice. The customer's side is silent for the
+# first 6 s, and turns overlap (the customer talks over the agent's second sentence). The
+# manifest's speech intervals carry their `channel`. call-one-side.wav is the agent's track with a
+# right channel that is silent throughout. call-stereo.flac is call-stereo.wav losslessly encoded
+# (the ffmpeg path of per-channel decoding).
+
+readonly CALL_S=22
+readonly AGENT_VOICE=en-us+m3 CUSTOMER_VOICE=en-gb+f3
+CALL_AGENT=("0.5|Thank you for calling the support line, how can I help you today?"
+  "8.0|I understand, let me look at your account right now."
+  "14.0|Your refund was sent this morning and should arrive soon.")
+CALL_CUSTOMER=("6.0|My order arrived broken and nobody answers my emails."
+  "18.0|Thank you, that is all I needed.")
+
+call_track() { # VOICE CHANNEL OUT ENTRY...: sentences at their start times, then silence to CALL_S
+  local voice=$1 channel=$2 out=$3 entry at target json
+  shift 3
+  tl_begin
+  for entry in "$@"; do
+    at=${entry%%|*}
+    target=$(awk -v s="$at" -v r="$RATE" 'BEGIN { printf "%d", s * r }')
+    ((target > TL_SAMPLES)) && tl_push "$(silence_samples $((target - TL_SAMPLES)))" silence
+    tl_push "$(clip en "${entry#*|}" "$voice")" speech en "${entry#*|}"
+  done
+  tl_push "$(silence_samples $((CALL_S * RATE - TL_SAMPLES)))" silence
+  "${SOX[@]}" "${TL_PARTS[@]}" "$out"
+  for json in "${TL_SPEECH[@]}"; do CALL_SPEECH+=("${json%\}}, \"channel\": $channel, \"voice\": \"$voice\"}"); done
+}
+
+silence_samples() { # SAMPLES -> path
+  local out="$WORK/sil-$1s.wav"
+  [[ -f $out ]] || "${SOX[@]}" -n -r "$RATE" -c 1 -b 16 "$out" trim 0 "$(seconds "$1")"
+  printf '%s' "$out"
+}
+
+CALL_SPEECH=()
+call_track "$AGENT_VOICE" 0 "$WORK/call-agent.wav" "${CALL_AGENT[@]}"
+AGENT_SPEECH=("${CALL_SPEECH[@]}")
+call_track "$CUSTOMER_VOICE" 1 "$WORK/call-customer.wav" "${CALL_CUSTOMER[@]}"
+"${SOX[@]}" -M "$WORK/call-agent.wav" "$WORK/call-customer.wav" "$WORK/out/call-stereo.wav"
+manifest_entry call-stereo.wav wav "$RATE" 2 16 "$CALL_S" "$(join_json "${CALL_SPEECH[@]}")" '[]'
+"${SOX[@]}" -M "$WORK/call-agent.wav" "$(silence_samples $((CALL_S * RATE)))" "$WORK/out/call-one-side.wav"
+manifest_entry call-one-side.wav wav "$RATE" 2 16 "$CALL_S" "$(join_json "${AGENT_SPEECH[@]}")" '[]'
+"${FFMPEG[@]}" -i "$WORK/out/call-stereo.wav" "${BITEXACT[@]}" -c:a flac "$WORK/out/call-stereo.flac"
+manifest_entry call-stereo.flac flac "$RATE" 2 16 "$CALL_S" "$(join_json "${CALL_SPEECH[@]}")" '[]' \
+  '"codec": "flac", "source": "call-stereo.wav"'
 
 # ---------- silence, noise, empty ----------
 

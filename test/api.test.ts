@@ -185,20 +185,20 @@ async function markFinished(api: Api, id: string, change: Partial<JobRecord>): P
 function transcript(): Transcript {
   const tokens = [' hello', ' world'].map((text, i) => ({ id: i + 1, text, startS: 0.5 + i * 0.06, endS: 0.56 + i * 0.06 }));
   return {
-    schemaVersion: '1.1',
+    schemaVersion: '1.2',
     audio: { durationS: 3, format: 'wav', sampleRate: 16000, channels: 1 },
     language: 'en',
     text: 'hello world',
     richText: 'hello world',
     segments: [
-      { index: 0, startS: 0.5, endS: 2.5, language: 'en', emotion: 'NEUTRAL', event: 'Speech', itn: true, text: 'hello world', rawText: '', richText: 'hello world', tokens, words: segmentWords(tokens), ...UNSCORED_TAGS },
+      { index: 0, startS: 0.5, endS: 2.5, channel: null, language: 'en', emotion: 'NEUTRAL', event: 'Speech', itn: true, text: 'hello world', rawText: '', richText: 'hello world', tokens, words: segmentWords(tokens), ...UNSCORED_TAGS },
     ],
     emotionTimeline: [],
     eventTimeline: [],
     summary: { speechS: 2, speechRatio: 0.67, emotionSeconds: { NEUTRAL: 2 }, events: {}, languageShares: { en: 1 }, languageProbs: {}, noSpeech: { segments: 0, seconds: 0 } },
     timings: { decodeMs: 1, vadMs: 1, featuresMs: 1, inferenceMs: 1, decodingMs: 1, totalMs: 5, realTimeFactor: 0.01 },
     model: { name: 'test', file: 'model.onnx', synthetic: true, quantized: false, vocabSize: 10, executionProvider: 'cpu' },
-    options: { language: 'auto', itn: true, banEmotionUnknown: false, vad: true, languages: null, dropNoSpeech: false, timelineMinConfidence: 0 },
+    options: { language: 'auto', itn: true, banEmotionUnknown: false, vad: true, languages: null, dropNoSpeech: false, timelineMinConfidence: 0, channels: 'mix', channelNames: null },
   };
 }
 

@@ -36,7 +36,7 @@ const textOf = (t: Transcript): string[] => t.segments.map((s) => s.tokens.map((
 
 describe('tag confidence on the tagged tiny model', () => {
   it('gives every segment slot distributions that sum to 1 and agree with the emitted tags', () => {
-    expect(plain.schemaVersion).toBe('1.1');
+    expect(plain.schemaVersion).toBe('1.2');
     expect(plain.segments.length).toBeGreaterThan(1);
     for (const s of plain.segments) {
       for (const [slot, probs, label, confidence] of [

@@ -14,6 +14,14 @@ import { runDownload, type DownloadCliOptions } from './download-command.js';
 import { TRANSCRIPT_FORMATS } from '@earshot/core/results/formats/format-transcript';
 import { runClientCommand, runJobs, runResult, runStatus, runSubmit, type SubmitCliOptions } from './client/client-commands.js';
 import { JOB_STATUSES } from './client/api-client.js';
+import { CHANNEL_MODES } from '@earshot/core/results/transcript';
+
+/** `zh, en` → ['zh', 'en'] (list options; the request schema checks the values). */
+const commaList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 
 const program = new Command()
   .name('earshot')
@@ -33,9 +41,11 @@ program
   .option('--vad-threshold <p>', 'speech probability threshold', parseFloat, 0.5)
   .option('--min-silence-ms <ms>', 'pause that ends a VAD segment', parseFloat, DEFAULT_SEGMENTER_OPTIONS.minSilenceMs)
   .option('--ban-emotion-unknown', 'never output EMO_UNKNOWN (FunASR ban_emo_unk)', false)
-  .option('--languages <list>', 'tag each segment with the most probable of these languages (e.g. zh,en)')
+  .option('--languages <list>', 'tag each segment with the most probable of these languages (e.g. zh,en)', commaList)
   .option('--drop-no-speech', 'leave segments flagged noSpeech out of text formats', false)
   .option('--timeline-min-confidence <p>', 'leave tags below this confidence out of the timelines', parseFloat)
+  .addOption(new Option('--channels <mode>', 'mix the channels down, or transcribe each channel on its own (calls)').choices(CHANNEL_MODES).default('mix'))
+  .option('--channel-names <list>', 'with --channels separate: names for the channels in text labels (e.g. agent,customer)', commaList)
   .addOption(new Option('-f, --format <format>', 'output format').choices(TRANSCRIPT_FORMATS).default('rich'))
   .option('--tags', 'with --format srt|vtt|txt: prefix cues with language/emotion/event tags', false)
   .option('-m, --model <dir>', 'model directory (model.onnx / model.int8.onnx + tokens.txt); default $EARSHOT_MODEL_DIR or ./models/sensevoice')
@@ -73,6 +83,9 @@ withConnection(program.command('submit'))
   .option('-w, --wait', 'wait for the job (progress on stderr) and print its result', false)
   .addOption(new Option('-l, --language <lang>', 'language hint').choices(['auto', 'zh', 'en', 'yue', 'ja', 'ko']))
   .option('--itn', 'inverse text normalisation', false)
+  .option('--languages <list>', 'tag each segment with the most probable of these languages (e.g. zh,en)', commaList)
+  .addOption(new Option('--channels <mode>', 'mix the channels down, or transcribe each channel on its own (calls)').choices(CHANNEL_MODES))
+  .option('--channel-names <list>', 'with --channels separate: names for the channels (e.g. agent,customer)', commaList)
   .addOption(new Option('-f, --format <format>', 'result format printed with --wait').choices(TRANSCRIPT_FORMATS).default('rich'))
   .option('--webhook <url>', 'webhook URL for job.completed / job.failed')
   .option('--progress', 'draw the progress bar even when stderr is not a terminal')

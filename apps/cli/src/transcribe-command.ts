@@ -9,7 +9,7 @@ import { AppError, isAppError } from '@earshot/core/errors/app-error';
 import type { ExecutionProvider } from '@earshot/core/model/inference-runner';
 import { findModelDir, HOW_TO_GET_A_MODEL } from '@earshot/core/model/model-files';
 import { formatTranscript, type TranscriptFormat } from '@earshot/core/results/formats/format-transcript';
-import type { LanguageOption } from '@earshot/core/results/transcript';
+import type { ChannelMode, LanguageOption } from '@earshot/core/results/transcript';
 
 export interface TranscribeCliOptions {
   language: LanguageOption;
@@ -21,8 +21,10 @@ export interface TranscribeCliOptions {
   vadThreshold: number;
   minSilenceMs: number;
   banEmotionUnknown: boolean;
-  /** Comma-separated allowed languages (`zh,en`). */
-  languages?: string;
+  /** Allowed languages (`--languages zh,en`). */
+  languages?: string[];
+  channels: ChannelMode;
+  channelNames?: string[];
   dropNoSpeech: boolean;
   timelineMinConfidence?: number;
   format: TranscriptFormat;
@@ -64,7 +66,9 @@ export async function runTranscribe(files: string[], opts: TranscribeCliOptions,
     itn: opts.itn,
     banEmotionUnknown: opts.banEmotionUnknown,
     dropNoSpeech: opts.dropNoSpeech,
-    ...(opts.languages !== undefined ? { languages: opts.languages.split(',').map((l) => l.trim()) as TranscribeRequestInput['languages'] } : {}),
+    ...(opts.languages !== undefined ? { languages: opts.languages as TranscribeRequestInput['languages'] } : {}),
+    channels: opts.channels,
+    ...(opts.channelNames !== undefined ? { channelNames: opts.channelNames } : {}),
     ...(opts.timelineMinConfidence !== undefined ? { timelineMinConfidence: opts.timelineMinConfidence } : {}),
     vad: opts.vad
       ? {

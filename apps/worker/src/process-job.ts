@@ -150,8 +150,10 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
           progress.report({ fraction: 0.95 * p.fraction, phase: p.phase === 'done' ? 'uploading' : p.phase });
         },
       };
+      // A per-channel job is transcribed whole here: its channels run side by side in this
+      // worker's batches (chunks are cut from the mixed-down audio, which it does not use).
       const outcome =
-        fanout && splitEngine
+        fanout && splitEngine && request.channels !== 'separate'
           ? await transcribeOrSplit({ engine: splitEngine, store: deps.store, fanout, record, path: source.path, request, hooks, log })
           : { kind: 'transcript' as const, transcript: await deps.engine.transcribeFile(source.path, request, hooks) };
       await source.release();

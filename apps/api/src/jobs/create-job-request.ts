@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { AppError } from '@earshot/core/errors/app-error';
-import { checkLanguages } from '@earshot/core/engine/transcribe-request';
+import { checkRequest } from '@earshot/core/engine/transcribe-request';
 import { JobOptionsSchema } from '@earshot/core/jobs/job-options';
 import { parseS3Uri } from '@earshot/core/storage/s3-uri';
 import { parseOrThrow } from '../middleware/problem.js';
@@ -75,10 +75,10 @@ export function audioRefSchema(rules: AudioRefRules) {
 }
 
 export function createJobJsonSchema(rules: AudioRefRules) {
-  return JobOptionsSchema.extend({ audio: audioRefSchema(rules), metadata: MetadataSchema.optional() }).strict().superRefine(checkLanguages);
+  return JobOptionsSchema.extend({ audio: audioRefSchema(rules), metadata: MetadataSchema.optional() }).strict().superRefine(checkRequest);
 }
 
-export const MultipartOptionsSchema = JobOptionsSchema.extend({ metadata: MetadataSchema.optional() }).strict().superRefine(checkLanguages);
+export const MultipartOptionsSchema = JobOptionsSchema.extend({ metadata: MetadataSchema.optional() }).strict().superRefine(checkRequest);
 
 function parseJsonField(name: string, text: string): unknown {
   try {

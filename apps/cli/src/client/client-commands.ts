@@ -21,6 +21,9 @@ export interface SubmitCliOptions extends ConnectionOptions {
   wait?: boolean;
   language?: string;
   itn?: boolean;
+  languages?: string[];
+  channels?: string;
+  channelNames?: string[];
   format?: string;
   webhook?: string;
   progress?: boolean;
@@ -65,6 +68,9 @@ export async function runSubmit(source: string, opts: SubmitCliOptions, env: Env
   const options: SubmitOptions = {};
   if (opts.language) options.language = opts.language;
   if (opts.itn) options.itn = true;
+  if (opts.languages) options.languages = opts.languages;
+  if (opts.channels) options.channels = opts.channels;
+  if (opts.channelNames) options.channelNames = opts.channelNames;
   if (opts.webhook) options.webhook = { url: opts.webhook };
   const remote = /^(https?|s3):\/\//i.test(source);
   if (!remote && !existsSync(source)) throw new UsageError(`${source}: no such file (give a path, an https:// URL or an s3:// URI)`);

@@ -47,6 +47,12 @@ export interface DecodeOptions {
   signal?: AbortSignal;
   /** Where ffmpeg's input (bytes) and the decoded PCM file (paths) are written. @defaultValue `os.tmpdir()` */
   tempDir?: string;
+  /**
+   * Decode this channel (0-based) alone instead of the mix-down (per-channel transcripts). A
+   * silent channel is then no error: the result says `silent: true` (the whole file's silence is
+   * judged by whoever asks for the channels). A channel the audio lacks is INVALID_OPTIONS.
+   */
+  channel?: number;
 }
 
 /** What a decode says about the audio, wherever its samples are. */
@@ -62,6 +68,8 @@ export interface DecodedAudioInfo {
   };
   /** Present when the audio is usable but incomplete (AUDIO_PARTIALLY_DECODED); never empty. */
   warnings?: TranscriptWarning[];
+  /** Set by a one-channel decode (`DecodeOptions.channel`): true when that channel is silent. */
+  silent?: boolean;
 }
 
 /** Audio decoded into memory. */
@@ -94,7 +102,7 @@ interface RawDecode {
 export async function decodeAudio(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedAudio> {
   try {
     const raw = await decodeAny(bytesInput(bytes), { kind: 'memory' }, options);
-    const info = checkDecoded(raw, options.maxDurationS);
+    const info = checkDecoded(raw, options);
     if (raw.pcm.kind !== 'memory') throw new Error('a memory decode produced a file');
     return { ...info, samples: raw.pcm.samples };
   } catch (err) {
@@ -114,7 +122,7 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
   try {
     input = await openFileInput(path);
     raw = await decodeAny(input, { kind: 'file', input, ...(options.tempDir !== undefined && { tempDir: options.tempDir }) }, options);
-    const info = checkDecoded(raw, options.maxDurationS);
+    const info = checkDecoded(raw, options);
     if (raw.pcm.kind !== 'file') throw new Error('a file decode produced an array');
     const samples = raw.pcm.samples;
     // A source over a temp file no longer needs the input; one over the WAV itself does.
@@ -184,6 +192,10 @@ async function withWavHead<T>(input: AudioInput, head: Uint8Array, parse: (head:
 /** Converts WAV frames block by block (mix-down, then resample), yielding to the event loop between blocks. */
 async function decodeWav(input: AudioInput, info: WavInfo, target: Target, options: DecodeOptions): Promise<RawDecode> {
   const source = { format: 'wav' as const, sampleRate: info.sampleRate, channels: info.channels, codec: info.encoding };
+  const { channel } = options;
+  if (channel !== undefined && !(Number.isInteger(channel) && channel >= 0 && channel < info.channels)) {
+    throw new AppError('INVALID_OPTIONS', `channel ${channel} does not exist: the audio has ${info.channels} channel(s)`);
+  }
   const sourceDurationS = info.frameCount / info.sampleRate;
   if (options.maxDurationS !== undefined && sourceDurationS > options.maxDurationS) throw tooLong(sourceDurationS, options.maxDurationS);
   const declaredFrames = info.declaredFrameCount;
@@ -197,7 +209,7 @@ async function decodeWav(input: AudioInput, info: WavInfo, target: Target, optio
   const direct = info.sampleRate === TARGET_SAMPLE_RATE;
   if (direct && target.kind === 'file') {
     // 16 kHz already: the WAV itself is the source, read and converted per request.
-    const samples = wavFileSource(target.input, info);
+    const samples = wavFileSource(target.input, info, channel);
     directSources.set(target.input, samples);
     return { pcm: { kind: 'file', samples }, length: info.frameCount, loud: await anyLoud(samples, options.signal), source, outcome };
   }
@@ -211,7 +223,7 @@ async function decodeWav(input: AudioInput, info: WavInfo, target: Target, optio
     for (let start = 0; start < info.frameCount; start += WAV_BLOCK_FRAMES) {
       const count = Math.min(WAV_BLOCK_FRAMES, info.frameCount - start);
       const dest = block.subarray(0, count);
-      await readWavBlock(input, info, start, count, dest);
+      await readWavBlock(input, info, start, count, dest, channel);
       if (resampler) resampler.write(dest);
       else sink.write(dest);
       if (sink.full) await sink.flush();
@@ -226,14 +238,14 @@ async function decodeWav(input: AudioInput, info: WavInfo, target: Target, optio
   }
 }
 
-/** Frames `[start, start + count)` of the WAV, mixed down to mono (`readWavFrames` on the block's bytes). */
-async function readWavBlock(input: AudioInput, info: WavInfo, start: number, count: number, out: Float32Array): Promise<void> {
+/** Frames `[start, start + count)` of the WAV, mixed down to mono or one `channel` (`readWavFrames` on the block's bytes). */
+async function readWavBlock(input: AudioInput, info: WavInfo, start: number, count: number, out: Float32Array, channel: number | undefined): Promise<void> {
   const bytes = await input.read(info.dataOffset + start * info.frameBytes, count * info.frameBytes);
-  readWavFrames(bytes, { ...info, dataOffset: 0, frameCount: count }, 0, count, out);
+  readWavFrames(bytes, { ...info, dataOffset: 0, frameCount: count }, 0, count, out, channel);
 }
 
 /** A 16 kHz WAV file as a sample source: each read converts its frames (the same code as a full decode). */
-function wavFileSource(input: FileInput, info: WavInfo): ClosableSampleSource {
+function wavFileSource(input: FileInput, info: WavInfo, channel: number | undefined): ClosableSampleSource {
   const length = info.frameCount;
   return {
     sampleRate: TARGET_SAMPLE_RATE,
@@ -248,7 +260,7 @@ function wavFileSource(input: FileInput, info: WavInfo): ClosableSampleSource {
       for (let start = a; start < b; start += WAV_BLOCK_FRAMES) {
         if (start > a) await nextTurn();
         const count = Math.min(WAV_BLOCK_FRAMES, b - start);
-        await readWavBlock(input, info, start, count, out.subarray(start - a, start - a + count));
+        await readWavBlock(input, info, start, count, out.subarray(start - a, start - a + count), channel);
       }
       return out;
     },
@@ -295,6 +307,7 @@ async function decodeWithFfmpegOrFail(input: AudioInput, target: Target, format:
     sampleRate: TARGET_SAMPLE_RATE,
     ...(options.maxDurationS !== undefined && { maxDurationS: options.maxDurationS }),
     ...(options.signal && { signal: options.signal }),
+    ...(options.channel !== undefined && { channel: options.channel }),
   };
   const decoded = await input.withPath(
     (path) =>
@@ -332,14 +345,18 @@ async function decodeWithFfmpegOrFail(input: AudioInput, target: Target, format:
   }
 }
 
-/** The checks after decoding, in order; returns the audio's description (with its warning, if any). */
-function checkDecoded(raw: RawDecode, maxDurationS: number | undefined): DecodedAudioInfo {
+/**
+ * The checks after decoding, in order; returns the audio's description (with its warning, if
+ * any). A one-channel decode reports silence (`silent`) instead of failing on it.
+ */
+function checkDecoded(raw: RawDecode, { maxDurationS, channel }: Pick<DecodeOptions, 'maxDurationS' | 'channel'>): DecodedAudioInfo {
   const durationS = raw.length / TARGET_SAMPLE_RATE;
   const info: DecodedAudioInfo = { sampleRate: TARGET_SAMPLE_RATE, durationS, source: raw.source };
   if (maxDurationS !== undefined && durationS > maxDurationS) throw tooLong(durationS, maxDurationS);
   const warning = judgeDecode(raw.outcome);
   if (raw.length === 0) throw new AppError('AUDIO_EMPTY', 'The audio is zero-length (no samples after decoding)', { details: { format: raw.source.format } });
-  if (!raw.loud) {
+  if (channel !== undefined) info.silent = !raw.loud;
+  else if (!raw.loud) {
     throw new AppError('AUDIO_SILENT', `The audio is silent (peak below ${SILENCE_PEAK}, about −80 dBFS)`, { details: { durationS } });
   }
   return warning ? { ...info, warnings: [warning] } : info;

@@ -43,6 +43,8 @@ export interface FfmpegDecodeOptions {
   signal?: AbortSignal;
   /** Parent of the per-call temp directory holding the input. @defaultValue `os.tmpdir()` */
   tempDir?: string;
+  /** Decode this channel (0-based) alone instead of the mix-down of all channels. */
+  channel?: number;
 }
 
 /** The first audio stream as ffprobe reports it. */
@@ -128,7 +130,13 @@ export async function decodeFileWithFfmpeg<S extends PcmSink>(
   const sampleRate = options.sampleRate ?? 16000;
   throwIfAborted(options.signal);
   const source = await probeAudio(ffprobePath, input, options.signal);
-  const args = ['-v', 'error', '-nostdin', '-threads', '1', '-i', input, '-map', '0:a:0', '-ac', '1', '-ar', String(sampleRate)];
+  const { channel } = options;
+  if (channel !== undefined && !(Number.isInteger(channel) && channel >= 0 && channel < source.channels)) {
+    throw new AppError('INVALID_OPTIONS', `channel ${channel} does not exist: the audio has ${source.channels} channel(s)`);
+  }
+  // One channel: the pan filter copies it to a mono output; otherwise ffmpeg's own mix-down.
+  const mono = channel === undefined ? ['-ac', '1'] : ['-af', `pan=mono|c0=c${channel}`];
+  const args = ['-v', 'error', '-nostdin', '-threads', '1', '-i', input, '-map', '0:a:0', ...mono, '-ar', String(sampleRate)];
   if (options.maxDurationS !== undefined) args.push('-t', String(options.maxDurationS + 1));
   args.push('-f', 'f32le', 'pipe:1');
   const sink = await sinkFor(source);

@@ -173,18 +173,24 @@ function parseDs64(view: DataView, body: number, size: number): number {
 
 /**
  * Mixes frames [startFrame, startFrame + frameCount) down to mono into
- * `out[0 .. frameCount)`: (frameCount × channels) interleaved → (frameCount,).
+ * `out[0 .. frameCount)`: (frameCount × channels) interleaved → (frameCount,). With `channel`
+ * (0-based), that channel alone instead of the mix.
  */
-export function readWavFrames(bytes: Uint8Array, info: WavInfo, startFrame: number, frameCount: number, out: Float32Array): void {
+export function readWavFrames(bytes: Uint8Array, info: WavInfo, startFrame: number, frameCount: number, out: Float32Array, channel?: number): void {
   if (startFrame < 0 || frameCount < 0 || startFrame + frameCount > info.frameCount || out.length < frameCount) {
     throw new RangeError(`frames ${startFrame}+${frameCount} outside 0..${info.frameCount} or output too short`);
   }
+  if (channel !== undefined && !(Number.isInteger(channel) && channel >= 0 && channel < info.channels)) {
+    throw new RangeError(`channel ${channel} outside 0..${info.channels - 1}`);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { channels, frameBytes } = info;
-  const sampleBytes = frameBytes / channels;
+  const { frameBytes } = info;
+  const sampleBytes = frameBytes / info.channels;
   const read = sampleReader(info.encoding, view);
+  const first = channel ?? 0;
+  const channels = channel === undefined ? info.channels : 1;
   const gain = 1 / channels;
-  let pos = info.dataOffset + startFrame * frameBytes;
+  let pos = info.dataOffset + startFrame * frameBytes + first * sampleBytes;
   for (let f = 0; f < frameCount; f++) {
     let sum = 0;
     for (let c = 0; c < channels; c++) sum += read(pos + c * sampleBytes);

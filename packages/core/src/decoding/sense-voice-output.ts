@@ -29,8 +29,8 @@ export interface SlotPieces {
 /** Segment fields scored from the query frames afterwards (decoding/segment-tags.ts). */
 type ScoredTagField = 'words' | 'languageProbs' | 'emotionProbs' | 'eventProbs' | 'languageConfidence' | 'emotionConfidence' | 'eventConfidence' | 'noSpeech';
 
-/** One segment's decode: a TranscriptSegment without its place in the audio or tag scores, plus the raw slot pieces. */
-export interface SegmentDecode extends Omit<TranscriptSegment, 'index' | 'startS' | 'endS' | ScoredTagField> {
+/** One segment's decode: a TranscriptSegment without its place in the audio (times, channel) or tag scores, plus the raw slot pieces. */
+export interface SegmentDecode extends Omit<TranscriptSegment, 'index' | 'startS' | 'endS' | 'channel' | ScoredTagField> {
   slotPieces: SlotPieces;
 }
 

@@ -1,4 +1,4 @@
-import { decodeAudio, openAudioFile, type DecodedAudio, type DecodedAudioInfo, type DecodedSource } from '../audio/decode.js';
+import { decodeAudio, openAudioFile, SILENCE_PEAK, type DecodedAudio, type DecodedAudioInfo, type DecodedSource } from '../audio/decode.js';
 import { memorySampleSource, type SampleSource } from '../audio/sample-source.js';
 import type { EngineConfig } from '../config/engine-config.js';
 import type { SymbolTable } from '../decoding/symbol-table.js';
@@ -11,7 +11,7 @@ import type { InferenceRunner, ItemDecode } from '../model/inference-runner.js';
 import type { SenseVoiceMetadata } from '../model/model-metadata.js';
 import { buildTranscript } from '../results/build-transcript.js';
 import { segmentWords } from '../results/words.js';
-import type { Transcript, TranscriptSegment } from '../results/transcript.js';
+import { MAX_SEPARATE_CHANNELS, type Transcript, type TranscriptSegment, type TranscriptTimings } from '../results/transcript.js';
 import type { SpeechDetector } from '../vad/speech-detector.js';
 import { feedSegments, type FeatureComputer, type FeedLimits } from './segment-feed.js';
 import { SegmentsInOrder } from './segments-in-order.js';
@@ -184,6 +184,9 @@ class PipelineEngine implements Engine {
 
   async transcribe(bytes: Uint8Array, request: TranscribeRequestInput = {}, hooks: TranscribeHooks = {}): Promise<Transcript> {
     const started = performance.now();
+    if (parseRequest(request).channels === 'separate') {
+      return this.transcribeChannels((channel, signal) => decodeAudio(bytes, this.decodeOptions(signal, channel)), request, hooks, started);
+    }
     hooks.onProgress?.({ phase: 'decoding', fraction: 0, segmentsDone: 0, segmentsTotal: 0 });
     const audio = await this.decode(bytes, hooks.signal);
     const decodeMs = performance.now() - started;
@@ -192,7 +195,10 @@ class PipelineEngine implements Engine {
 
   async transcribeFile(path: string, request: TranscribeRequestInput = {}, hooks: TranscribeHooks = {}): Promise<Transcript> {
     const started = performance.now();
-    parseRequest(request); // bad options fail before any decoding
+    // Bad options fail before any decoding.
+    if (parseRequest(request).channels === 'separate') {
+      return this.transcribeChannels((channel, signal) => openAudioFile(path, this.decodeOptions(signal, channel)), request, hooks, started);
+    }
     hooks.onProgress?.({ phase: 'decoding', fraction: 0, segmentsDone: 0, segmentsTotal: 0 });
     const audio = await this.open(path, hooks.signal);
     try {
@@ -211,17 +217,101 @@ class PipelineEngine implements Engine {
     return openAudioFile(path, this.decodeOptions(signal));
   }
 
-  private decodeOptions(signal: AbortSignal | undefined): Parameters<typeof decodeAudio>[1] {
+  private decodeOptions(signal: AbortSignal | undefined, channel?: number): Parameters<typeof decodeAudio>[1] {
     return {
       ffmpegPath: this.config.ffmpegPath === 'none' ? null : this.config.ffmpegPath,
       maxDurationS: this.config.maxAudioS,
       ...(this.config.tempDir !== undefined && { tempDir: this.config.tempDir }),
       ...(signal ? { signal } : {}),
+      ...(channel !== undefined && { channel }),
     };
   }
 
+  /**
+   * `channels: 'separate'`: decodes each channel of the file on its own (`decodeChannel`) and
+   * transcribes them at the same time (their segments share the batcher with every other
+   * request), then builds one transcript of the channels interleaved by time. A silent channel
+   * is decoded but never reaches the VAD or the model; all channels silent is AUDIO_SILENT, as
+   * for a mixed-down file. The first failure stops the other channels.
+   */
+  private async transcribeChannels(
+    decodeChannel: (channel: number, signal: AbortSignal) => Promise<EngineAudio>,
+    requestInput: TranscribeRequestInput,
+    hooks: TranscribeHooks,
+    started: number,
+  ): Promise<Transcript> {
+    const request = parseRequest(requestInput);
+    const stop = new AbortController();
+    const signal = hooks.signal ? AbortSignal.any([hooks.signal, stop.signal]) : stop.signal;
+    const progress = new ChannelProgress(hooks.onProgress);
+    progress.report(0, { phase: 'decoding', fraction: 0, segmentsDone: 0, segmentsTotal: 0 });
+    // The first channel's decode tells how many channels there are.
+    const first = await decodeTimed(() => decodeChannel(0, signal));
+    const count = first.audio.source.channels;
+    if (count > MAX_SEPARATE_CHANNELS) {
+      await closeAudio(first.audio);
+      throw new AppError('INVALID_OPTIONS', `channels: "separate" transcribes at most ${MAX_SEPARATE_CHANNELS} channels; this audio has ${count}`, {
+        details: { channels: count },
+      });
+    }
+    progress.resize(count);
+    const runChannel = async (channel: number): Promise<ChannelRun> => {
+      const { audio, decodeMs } = channel === 0 ? first : await decodeTimed(() => decodeChannel(channel, signal));
+      try {
+        const empty = { channel, audio, segments: [], times: { decodeMs, vadMs: 0, featuresMs: 0, inferenceMs: 0, decodingMs: 0 } };
+        if (audio.silent === true) {
+          progress.report(channel, { phase: 'done', fraction: 1, segmentsDone: 0, segmentsTotal: 0 });
+          return empty;
+        }
+        const onProgress = (p: TranscribeProgress): void => progress.report(channel, p);
+        onProgress({ phase: 'vad', fraction: 0.05, segmentsDone: 0, segmentsTotal: 0, audioS: audio.durationS });
+        const source = sourceOf(audio);
+        const t = performance.now();
+        const spans = await this.spansOf(source, request, signal);
+        const vadMs = request.vad ? performance.now() - t : 0;
+        const channelHooks: TranscribeHooks = { signal, onProgress, ...(hooks.onSegment && { onSegment: hooks.onSegment }) };
+        const decoded = await this.decodeSpanList(audio, source, spans, request, channelHooks, 0, channel);
+        return { ...empty, segments: decoded.segments, times: { ...decoded.times, decodeMs, vadMs } };
+      } finally {
+        await closeAudio(audio);
+      }
+    };
+    const settled = await Promise.allSettled(
+      Array.from({ length: count }, (_, channel) =>
+        runChannel(channel).catch((err: unknown) => {
+          stop.abort(err);
+          throw err;
+        }),
+      ),
+    );
+    // The first failure is the cause (the others stopped because of it), unless the caller canceled.
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (hooks.signal?.aborted) throw new AppError('JOB_CANCELED', 'transcription canceled');
+    if (failed) throw failed.reason;
+    const runs = settled.map((r) => (r as PromiseFulfilledResult<ChannelRun>).value);
+    if (runs.every((r) => r.audio.silent === true)) {
+      throw new AppError('AUDIO_SILENT', `Every channel of the audio is silent (peak below ${SILENCE_PEAK}, about −80 dBFS)`, {
+        details: { durationS: first.audio.durationS, channels: count },
+      });
+    }
+    const segments = runs
+      .flatMap((r) => r.segments)
+      .sort((a, b) => a.startS - b.startS || (a.channel ?? 0) - (b.channel ?? 0))
+      .map((segment, index) => ({ ...segment, index }));
+    const sum = (key: keyof ChannelRun['times']): number => runs.reduce((total, r) => total + r.times[key], 0);
+    hooks.onProgress?.({ phase: 'done', fraction: 1, segmentsDone: segments.length, segmentsTotal: segments.length, audioS: first.audio.durationS });
+    return this.finishTranscript(first.audio, segments, request, {
+      decodeMs: sum('decodeMs'),
+      vadMs: sum('vadMs'),
+      featuresMs: sum('featuresMs'),
+      inferenceMs: sum('inferenceMs'),
+      decodingMs: sum('decodingMs'),
+      totalMs: performance.now() - started,
+    }, runs.map((r) => ({ channel: r.channel, silent: r.audio.silent === true })));
+  }
+
   async speechSpans(audio: EngineAudio, requestInput: TranscribeRequestInput = {}, signal?: AbortSignal): Promise<SpeechSpan[]> {
-    return this.spansOf(sourceOf(audio), parseRequest(requestInput), signal);
+    return this.spansOf(sourceOf(audio), parseMixedRequest(requestInput), signal);
   }
 
   async transcribeAudio(
@@ -230,7 +320,7 @@ class PipelineEngine implements Engine {
     hooks: TranscribeHooks = {},
     clock: { decodeMs: number; started: number } = { decodeMs: 0, started: performance.now() },
   ): Promise<Transcript> {
-    const request = parseRequest(requestInput);
+    const request = parseMixedRequest(requestInput);
     // 1. Speech segments.
     hooks.onProgress?.({ phase: 'vad', fraction: 0.05, segmentsDone: 0, segmentsTotal: 0, audioS: audio.durationS });
     const t = performance.now();
@@ -248,7 +338,7 @@ class PipelineEngine implements Engine {
     hooks: TranscribeHooks = {},
     options: { offsetS?: number; clock?: { decodeMs: number; vadMs: number; started: number } } = {},
   ): Promise<Transcript> {
-    const request = parseRequest(requestInput);
+    const request = parseMixedRequest(requestInput);
     const clock = options.clock ?? { decodeMs: 0, vadMs: 0, started: performance.now() };
     return this.transcribeSpanList(audio, sourceOf(audio), spans.map(toMs), request, hooks, clock, options.offsetS ?? 0);
   }
@@ -260,7 +350,7 @@ class PipelineEngine implements Engine {
     return spans.map(toMs);
   }
 
-  /** Steps 2–4 of the pipeline, shared by every entry point. */
+  /** Steps 2–4 of the pipeline, shared by every mixed-down entry point. */
   private async transcribeSpanList(
     audio: DecodedAudioInfo,
     source: SampleSource,
@@ -270,14 +360,36 @@ class PipelineEngine implements Engine {
     clock: { decodeMs: number; vadMs: number; started: number },
     offsetS: number,
   ): Promise<Transcript> {
-    // The signal also reaches the batcher: a canceled request's waiting segments leave the queue.
-    const { signal } = hooks;
     const progressHook = hooks.onProgress;
     const onProgress = progressHook && ((p: TranscribeProgress): void => progressHook({ ...p, audioS: audio.durationS }));
+    const { segments, times } = await this.decodeSpanList(audio, source, spans, request, { ...hooks, ...(onProgress && { onProgress }) }, offsetS, null);
+    onProgress?.({ phase: 'done', fraction: 1, segmentsDone: spans.length, segmentsTotal: spans.length });
+    return this.finishTranscript(audio, segments, request, {
+      ...times,
+      decodeMs: clock.decodeMs,
+      vadMs: clock.vadMs,
+      totalMs: performance.now() - clock.started,
+    });
+  }
 
-    // 2–3. Features, computed a few batches ahead of the model, and batched inference shared
-    // with every other request on this engine (segment-feed.ts).
-    onProgress?.({ phase: 'features', fraction: 0.1, segmentsDone: 0, segmentsTotal: spans.length });
+  /**
+   * Steps 2–4 for one list of spans: features, computed a few batches ahead of the model,
+   * batched inference shared with every other request on this engine (segment-feed.ts), and
+   * tokens → tags, text, times (in the file: a chunk's spans are shifted by `offsetS`). The
+   * segments carry `channel` (null for mixed-down audio).
+   */
+  private async decodeSpanList(
+    audio: DecodedAudioInfo,
+    source: SampleSource,
+    spans: readonly SpeechSpan[],
+    request: TranscribeRequest,
+    hooks: TranscribeHooks,
+    offsetS: number,
+    channel: number | null,
+  ): Promise<{ segments: TranscriptSegment[]; times: Pick<TranscriptTimings, 'featuresMs' | 'inferenceMs' | 'decodingMs'> }> {
+    // The signal also reaches the batcher: a canceled request's waiting segments leave the queue.
+    const { signal, onProgress } = hooks;
+    onProgress?.({ phase: 'features', fraction: 0.1, segmentsDone: 0, segmentsTotal: spans.length, audioS: audio.durationS });
     const t0 = performance.now();
     const meta = this.runner.metadata;
     const languageId = meta.languageIds[promptLanguage(request)];
@@ -289,9 +401,9 @@ class PipelineEngine implements Engine {
         fraction: 0.1 + (0.9 * done) / Math.max(1, spans.length),
         segmentsDone: done,
         segmentsTotal: spans.length,
+        audioS: audio.durationS,
       });
     report(0);
-    // 4. (as each decode arrives) Tokens → tags, text, times (in the file: a chunk's spans are shifted by its offset).
     const toSegment = (greedy: ItemDecode, index: number): TranscriptSegment => {
       const span = spans[index]!;
       const startS = round3(span.startS + offsetS);
@@ -301,7 +413,7 @@ class PipelineEngine implements Engine {
       });
       const { slotPieces: _slots, ...rest } = decoded;
       const tags = scoreSegmentTags(decoded, greedy.queryLogProbs, this.tags, request);
-      return { index, startS, endS: round3(span.endS + offsetS), ...rest, words: segmentWords(rest.tokens), ...tags };
+      return { index, startS, endS: round3(span.endS + offsetS), channel, ...rest, words: segmentWords(rest.tokens), ...tags };
     };
     const early = hooks.onSegment ? new SegmentsInOrder(toSegment, hooks.onSegment) : null;
     const { decodes, featuresMs } = await feedSegments({
@@ -319,12 +431,20 @@ class PipelineEngine implements Engine {
     });
     // Inference overlaps the features: its time is the rest of this step's wall time.
     const inferenceMs = performance.now() - t0 - featuresMs;
-
     const t = performance.now();
     const segments: TranscriptSegment[] = early?.segments() ?? decodes.map(toSegment);
-    const decodingMs = performance.now() - t;
-    const totalMs = performance.now() - clock.started;
-    onProgress?.({ phase: 'done', fraction: 1, segmentsDone: spans.length, segmentsTotal: spans.length });
+    return { segments, times: { featuresMs, inferenceMs, decodingMs: performance.now() - t } };
+  }
+
+  /** The transcript document of decoded segments (`channels`: of a per-channel transcription). */
+  private finishTranscript(
+    audio: DecodedAudioInfo,
+    segments: TranscriptSegment[],
+    request: TranscribeRequest,
+    times: Omit<TranscriptTimings, 'realTimeFactor'>,
+    channels?: { channel: number; silent: boolean }[],
+  ): Transcript {
+    const meta = this.runner.metadata;
     const transcript = buildTranscript({
       audio: {
         durationS: round3(audio.durationS),
@@ -334,13 +454,13 @@ class PipelineEngine implements Engine {
       },
       segments,
       timings: {
-        decodeMs: round1(clock.decodeMs),
-        vadMs: round1(clock.vadMs),
-        featuresMs: round1(featuresMs),
-        inferenceMs: round1(inferenceMs),
-        decodingMs: round1(decodingMs),
-        totalMs: round1(totalMs),
-        realTimeFactor: audio.durationS > 0 ? Number((totalMs / 1000 / audio.durationS).toFixed(4)) : 0,
+        decodeMs: round1(times.decodeMs),
+        vadMs: round1(times.vadMs),
+        featuresMs: round1(times.featuresMs),
+        inferenceMs: round1(times.inferenceMs),
+        decodingMs: round1(times.decodingMs),
+        totalMs: round1(times.totalMs),
+        realTimeFactor: audio.durationS > 0 ? Number((times.totalMs / 1000 / audio.durationS).toFixed(4)) : 0,
       },
       model: {
         name: meta.comment || 'SenseVoice',
@@ -358,7 +478,10 @@ class PipelineEngine implements Engine {
         languages: request.languages ?? null,
         dropNoSpeech: request.dropNoSpeech,
         timelineMinConfidence: request.timelineMinConfidence,
+        channels: request.channels,
+        channelNames: request.channelNames ?? null,
       },
+      ...(channels && { channels }),
     });
     // Decode warnings (AUDIO_PARTIALLY_DECODED) travel with the result they qualify.
     if (audio.warnings?.length) transcript.warnings = audio.warnings;
@@ -373,6 +496,15 @@ class PipelineEngine implements Engine {
 /** The samples of decoded audio as a source (an array in memory is wrapped, not copied). */
 function sourceOf(audio: EngineAudio): SampleSource {
   return audio.samples instanceof Float32Array ? memorySampleSource(audio.samples) : audio.samples;
+}
+
+/** A request for an entry point that takes audio already mixed down (`channels: 'separate'` needs the file). */
+function parseMixedRequest(input: TranscribeRequestInput): TranscribeRequest {
+  const request = parseRequest(input);
+  if (request.channels === 'separate') {
+    throw new AppError('INVALID_OPTIONS', 'channels: "separate" needs the audio file (transcribe, transcribeFile), not decoded mono audio');
+  }
+  return request;
 }
 
 function parseRequest(input: TranscribeRequestInput): TranscribeRequest {
@@ -392,6 +524,56 @@ function fixedChunks(durationS: number, chunkS: number): { startS: number; endS:
 function idsOf(symbols: SymbolTable, pieces: string[]): number[] {
   return pieces.map((p) => symbols.id(p)).filter((id): id is number => id !== undefined);
 }
+
+/** One channel's part of a per-channel transcription. */
+interface ChannelRun {
+  channel: number;
+  audio: EngineAudio;
+  segments: TranscriptSegment[];
+  times: Pick<TranscriptTimings, 'decodeMs' | 'vadMs' | 'featuresMs' | 'inferenceMs' | 'decodingMs'>;
+}
+
+async function decodeTimed(decode: () => Promise<EngineAudio>): Promise<{ audio: EngineAudio; decodeMs: number }> {
+  const t = performance.now();
+  const audio = await decode();
+  return { audio, decodeMs: performance.now() - t };
+}
+
+/** Deletes a file-backed decode's temp file (decodes in memory hold nothing to close). */
+async function closeAudio(audio: EngineAudio): Promise<void> {
+  if (!(audio.samples instanceof Float32Array)) await audio.samples.close();
+}
+
+/**
+ * The progress of a per-channel transcription as one: the mean fraction of the channels, the
+ * least advanced channel's phase, their segment counts summed.
+ */
+class ChannelProgress {
+  private channels: TranscribeProgress[] = [];
+  constructor(private readonly onProgress: ((p: TranscribeProgress) => void) | undefined) {}
+
+  resize(count: number): void {
+    const first = this.channels[0] ?? { phase: 'decoding', fraction: 0, segmentsDone: 0, segmentsTotal: 0 };
+    this.channels = Array.from({ length: count }, (_, k) => (k === 0 ? first : { phase: 'decoding', fraction: 0, segmentsDone: 0, segmentsTotal: 0 }));
+  }
+
+  report(channel: number, p: TranscribeProgress): void {
+    if (!this.onProgress) return;
+    this.channels[channel] = p;
+    const all = this.channels.length > 0 ? this.channels : [p];
+    const least = all.reduce((a, b) => (PHASE_ORDER.indexOf(b.phase) < PHASE_ORDER.indexOf(a.phase) ? b : a));
+    const audioS = all.find((c) => c.audioS !== undefined)?.audioS;
+    this.onProgress({
+      phase: least.phase,
+      fraction: all.reduce((total, c) => total + c.fraction, 0) / all.length,
+      segmentsDone: all.reduce((total, c) => total + c.segmentsDone, 0),
+      segmentsTotal: all.reduce((total, c) => total + c.segmentsTotal, 0),
+      ...(audioS !== undefined && { audioS }),
+    });
+  }
+}
+
+const PHASE_ORDER: readonly TranscribePhase[] = ['decoding', 'vad', 'features', 'inference', 'done'];
 
 const toMs = (s: SpeechSpan): SpeechSpan => ({ startS: round3(s.startS), endS: round3(s.endS) });
 const round1 = (x: number): number => Math.round(x * 10) / 10;

@@ -7,6 +7,7 @@ const segmentOf = (text: string, index: number): TranscriptSegment => ({
   index,
   startS: index,
   endS: index + 0.5,
+  channel: null,
   language: null,
   emotion: null,
   event: null,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VadOptionsSchema } from '../vad/vad-options.js';
-import { LANGUAGE_CODES, LANGUAGE_OPTIONS, type LanguageOption } from '../results/transcript.js';
+import { CHANNEL_MODES, LANGUAGE_CODES, LANGUAGE_OPTIONS, MAX_SEPARATE_CHANNELS, type ChannelMode, type LanguageOption } from '../results/transcript.js';
 
 /**
  * Per-request decoding options (CLI flags, API job options). The language hint
@@ -31,21 +31,36 @@ export const TranscribeRequestSchema = z.object({
   dropNoSpeech: z.boolean().default(false),
   /** Emotion/event tags below this confidence leave the timelines. @defaultValue 0 */
   timelineMinConfidence: z.number().min(0).max(1).default(0),
+  /**
+   * `mix`: the channels are mixed down to one transcript. `separate`: each channel is transcribed
+   * on its own (calls: agent left, customer right) and every segment says its `channel`
+   * (0-based); a silent channel costs no model time. @defaultValue 'mix'
+   */
+  channels: z.enum(CHANNEL_MODES).default('mix'),
+  /** Names of the channels under `channels: 'separate'` (index = channel), shown in text labels instead of `Channel N`. */
+  channelNames: z.array(z.string().trim().min(1).max(40)).min(1).max(MAX_SEPARATE_CHANNELS).optional(),
 });
 
 /**
- * The rule between `language` and `languages` (a hint outside the allowed languages is a
- * contradiction). Every schema that parses a request applies it: `.superRefine(checkLanguages)`
- * (a refined zod object cannot be extended, so it is added where a schema is final).
+ * The rules between fields: a `language` hint outside the allowed `languages` is a
+ * contradiction, and `channelNames` name the channels of `channels: 'separate'` only. Every
+ * schema that parses a request applies them: `.superRefine(checkRequest)` (a refined zod object
+ * cannot be extended, so it is added where a schema is final).
  */
-export function checkLanguages(r: { language: LanguageOption; languages?: readonly string[] | undefined }, ctx: z.RefinementCtx): void {
+export function checkRequest(
+  r: { language: LanguageOption; languages?: readonly string[] | undefined; channels: ChannelMode; channelNames?: readonly string[] | undefined },
+  ctx: z.RefinementCtx,
+): void {
   if (r.language !== 'auto' && r.languages !== undefined && !r.languages.includes(r.language)) {
     ctx.addIssue({ code: 'custom', path: ['language'], message: `language "${r.language}" is not one of languages (${r.languages.join(', ')})` });
   }
+  if (r.channelNames !== undefined && r.channels !== 'separate') {
+    ctx.addIssue({ code: 'custom', path: ['channelNames'], message: 'channelNames needs channels: "separate"' });
+  }
 }
 
-/** TranscribeRequestSchema with its cross-field rule: what the engine parses. */
-export const CheckedTranscribeRequestSchema = TranscribeRequestSchema.superRefine(checkLanguages);
+/** TranscribeRequestSchema with its cross-field rules: what the engine parses. */
+export const CheckedTranscribeRequestSchema = TranscribeRequestSchema.superRefine(checkRequest);
 
 /** The language prompt the model gets: `language`, or the only allowed language, else auto. */
 export function promptLanguage(request: Pick<TranscribeRequest, 'language' | 'languages'>): LanguageOption {

@@ -11,6 +11,7 @@ function transcriptOf(durationS: number, spans: [number, number, string | null, 
     index,
     startS,
     endS,
+    channel: null,
     language: 'en',
     emotion,
     event,
@@ -27,7 +28,7 @@ function transcriptOf(durationS: number, spans: [number, number, string | null, 
     segments,
     timings: { decodeMs: 0, vadMs: 0, featuresMs: 0, inferenceMs: 0, decodingMs: 0, totalMs: 0, realTimeFactor: 0 },
     model: { name: 'test', file: 'model.onnx', synthetic: false, quantized: false, vocabSize: 10, executionProvider: 'cpu' },
-    options: { language: 'auto', itn: true, banEmotionUnknown: false, vad: true, languages: null, dropNoSpeech: false, timelineMinConfidence: 0 },
+    options: { language: 'auto', itn: true, banEmotionUnknown: false, vad: true, languages: null, dropNoSpeech: false, timelineMinConfidence: 0, channels: 'mix', channelNames: null },
   });
 }
 

@@ -1,11 +1,13 @@
 import { summarize, withConfidenceFloor } from '../results/timeline.js';
 import type { Transcript } from '../results/transcript.js';
 import type { AlertRule } from './job-options.js';
+import { channelLabel, type ChannelNames } from '../results/channel-label.js';
 import type { AlertMatch } from './job-record.js';
 
 /**
  * Alert rules checked against a finished transcript's summary (recomputed from the segments
- * for a rule with `minConfidence`). A rule matches only when its label is present at all:
+ * for a rule with `minConfidence` or `channel`: that channel's segments only, over the whole
+ * file's duration). A rule matches only when its label is present at all:
  * `{ emotion: 'ANGRY' }` (minSeconds 0) means "any angry speech", never "always".
  *
  * - emotion rule: `summary.emotionSeconds[emotion]` > 0 and ≥ `minSeconds`;
@@ -14,18 +16,29 @@ import type { AlertMatch } from './job-record.js';
  *
  * Returns one match per matching rule, in rule order.
  */
-export function evaluateAlerts(rules: readonly AlertRule[], transcript: Pick<Transcript, 'summary' | 'segments' | 'audio'>): AlertMatch[] {
+export function evaluateAlerts(
+  rules: readonly AlertRule[],
+  transcript: Pick<Transcript, 'summary' | 'segments' | 'audio'> & ChannelNames,
+): AlertMatch[] {
   const matches: AlertMatch[] = [];
   for (const rule of rules) {
-    // A confidence floor counts only the segments whose tag clears it (the timelines' rule).
-    const counted =
-      rule.minConfidence === undefined
-        ? transcript
-        : { summary: summarize(withConfidenceFloor(transcript.segments, rule.minConfidence), transcript.audio.durationS) };
-    const match = 'emotion' in rule ? matchEmotion(rule, counted) : matchEvent(rule, counted);
-    if (match) matches.push(match);
+    const match = 'emotion' in rule ? matchEmotion(rule, countedFor(rule, transcript)) : matchEvent(rule, countedFor(rule, transcript));
+    if (match) matches.push(rule.channel === undefined ? match : onChannel(match, rule.channel, transcript));
   }
   return matches;
+}
+
+/** The summary a rule reads: the transcript's, or one over the segments it counts (its channel, its confidence floor: the timelines' rule). */
+function countedFor(rule: AlertRule, transcript: Pick<Transcript, 'summary' | 'segments' | 'audio'>): Pick<Transcript, 'summary'> {
+  if (rule.minConfidence === undefined && rule.channel === undefined) return transcript;
+  const onItsChannel = rule.channel === undefined ? transcript.segments : transcript.segments.filter((s) => s.channel === rule.channel);
+  return { summary: summarize(withConfidenceFloor(onItsChannel, rule.minConfidence ?? 0), transcript.audio.durationS) };
+}
+
+/** A match of a rule naming a channel: the channel in the match, its label before the message and `[label]` in a default name. */
+function onChannel(match: AlertMatch, channel: number, transcript: ChannelNames): AlertMatch {
+  const label = channelLabel(transcript, channel);
+  return { ...match, channel, message: `${label}: ${match.message}` };
 }
 
 type EmotionRule = Extract<AlertRule, { emotion: string }>;
@@ -73,9 +86,10 @@ function matchEvent(rule: EventRule, transcript: Pick<Transcript, 'summary'>): A
   };
 }
 
-/** `@0.6` for a rule with a confidence floor (default rule names). */
+/** `@0.6` for a rule with a confidence floor, `#1` for a rule on channel 1 (default rule names). */
 function floorSuffix(rule: AlertRule): string {
-  return rule.minConfidence === undefined ? '' : `@${formatNumber(rule.minConfidence)}`;
+  const floor = rule.minConfidence === undefined ? '' : `@${formatNumber(rule.minConfidence)}`;
+  return rule.channel === undefined ? floor : `${floor}#${rule.channel}`;
 }
 
 function formatNumber(x: number): string {

@@ -55,6 +55,11 @@ export const JobSegmentEventSchema = z.object({
   index: z.number().int().nonnegative(),
   /** The chunk of a split job that decoded it; absent for a job transcribed whole. */
   chunk: z.number().int().nonnegative().optional(),
+  /**
+   * The channel it was heard on (`channels: 'separate'`; `index` then counts within the channel,
+   * the stored transcript renumbers the channels' segments in time order); absent when mixed.
+   */
+  channel: z.number().int().nonnegative().optional(),
   startS: z.number(),
   endS: z.number(),
   text: z.string(),
@@ -74,8 +79,20 @@ export function statusEventOf(record: JobRecord): JobStatusEvent {
 }
 
 export function segmentEventOf(segment: TranscriptSegment, chunk?: number): JobSegmentEvent {
-  const { index, startS, endS, text, richText, language, emotion, event } = segment;
-  return { type: 'segment', index, ...(chunk === undefined ? {} : { chunk }), startS, endS, text, richText, language, emotion, event };
+  const { index, channel, startS, endS, text, richText, language, emotion, event } = segment;
+  return {
+    type: 'segment',
+    index,
+    ...(chunk === undefined ? {} : { chunk }),
+    ...(channel === null ? {} : { channel }),
+    startS,
+    endS,
+    text,
+    richText,
+    language,
+    emotion,
+    event,
+  };
 }
 
 /**

@@ -1,13 +1,18 @@
 import { z } from 'zod';
 import { TranscribeRequestSchema, type TranscribeRequest } from '../engine/transcribe-request.js';
+import { MAX_SEPARATE_CHANNELS } from '../results/transcript.js';
 
 /**
  * Alert rules (call-centre quality checks, engagement metrics): a job.alert
  * webhook fires and the result lists the match when a transcript satisfies one.
  * - emotion rule: at least `minSeconds` of segments with that emotion;
  * - event rule: at least `minCount` segments and/or `minPerMinute` per minute of audio with that event;
- * - `minConfidence` on either: only segments whose tag has at least that confidence count.
+ * - `minConfidence` on either: only segments whose tag has at least that confidence count;
+ * - `channel` on either: only that channel's segments count (`channels: 'separate'`; a rule
+ *   naming a channel never matches a mixed-down transcript, whose segments have no channel).
  */
+const alertChannel = z.number().int().min(0).max(MAX_SEPARATE_CHANNELS - 1).optional();
+
 export const AlertRuleSchema = z.union([
   z
     .object({
@@ -15,6 +20,8 @@ export const AlertRuleSchema = z.union([
       minSeconds: z.number().min(0).max(86_400).default(0),
       /** Only segments whose emotion confidence is at least this count (transcript 1.1). */
       minConfidence: z.number().min(0).max(1).optional(),
+      /** Only this channel's segments count (0-based; transcript 1.2). */
+      channel: alertChannel,
       name: z.string().max(100).optional(),
     })
     .strict(),
@@ -25,6 +32,8 @@ export const AlertRuleSchema = z.union([
       minPerMinute: z.number().min(0).max(10_000).optional(),
       /** Only segments whose event confidence is at least this count. */
       minConfidence: z.number().min(0).max(1).optional(),
+      /** Only this channel's segments count. */
+      channel: alertChannel,
       name: z.string().max(100).optional(),
     })
     .strict(),

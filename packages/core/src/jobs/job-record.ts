@@ -54,6 +54,8 @@ export const AlertMatchSchema = z.object({
   /** Seconds (emotion) or count / per-minute (event) that matched. */
   value: z.number(),
   threshold: z.number(),
+  /** The channel the rule watched (a rule with `channel`, per-channel transcripts); absent otherwise. */
+  channel: z.number().int().nonnegative().optional(),
 });
 export type AlertMatch = z.infer<typeof AlertMatchSchema>;
 

@@ -15,7 +15,7 @@ function segment(index: number, startS: number, endS: number, pieces: string[]):
   const ids = pieces.map((p) => symbols.id(p) as number);
   const decoded = decodeSenseVoiceOutput({ ids, frames: ids.map((_, i) => i) }, symbols, { segmentStartS: startS, lfrWindowShift: 6 });
   const { slotPieces: _slots, ...rest } = decoded;
-  return { index, startS, endS, ...rest, words: segmentWords(rest.tokens), ...UNSCORED_TAGS };
+  return { index, startS, endS, channel: null, ...rest, words: segmentWords(rest.tokens), ...UNSCORED_TAGS };
 }
 
 function input(segments: TranscriptSegment[], synthetic = false): BuildTranscriptInput {
@@ -24,7 +24,7 @@ function input(segments: TranscriptSegment[], synthetic = false): BuildTranscrip
     segments,
     timings: { decodeMs: 1, vadMs: 2, featuresMs: 3, inferenceMs: 4, decodingMs: 5, totalMs: 15, realTimeFactor: 0.0005 },
     model: { name: 'iic/SenseVoiceSmall', file: 'model.int8.onnx', synthetic, quantized: true, vocabSize: 25055, executionProvider: 'cpu' },
-    options: { language: 'auto', itn: false, banEmotionUnknown: false, vad: true, languages: null, dropNoSpeech: false, timelineMinConfidence: 0 },
+    options: { language: 'auto', itn: false, banEmotionUnknown: false, vad: true, languages: null, dropNoSpeech: false, timelineMinConfidence: 0, channels: 'mix', channelNames: null },
   };
 }
 
@@ -73,7 +73,7 @@ describe('buildTranscript', () => {
   });
 
   it('produces a document that satisfies the schema, without notice for real models', () => {
-    expect(t.schemaVersion).toBe('1.1');
+    expect(t.schemaVersion).toBe('1.2');
     expect(t.notice).toBeUndefined();
     expect('notice' in t).toBe(false);
     expect(transcriptSchema.parse(JSON.parse(JSON.stringify(t)))).toEqual(t);

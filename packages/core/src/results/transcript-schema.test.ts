@@ -20,7 +20,7 @@ describe('transcript JSON Schema', () => {
     };
     expect(schema.required).toContain('segments');
     expect(schema.required).not.toContain('notice');
-    expect(schema.properties.schemaVersion?.const).toBe('1.1');
+    expect(schema.properties.schemaVersion?.const).toBe('1.2');
     expect(schema.properties.language?.type).toEqual(['string', 'null']);
   });
 

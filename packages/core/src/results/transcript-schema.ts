@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TRANSCRIPT_SCHEMA_VERSION, type Transcript } from './transcript.js';
+import { CHANNEL_MODES, MAX_SEPARATE_CHANNELS, TRANSCRIPT_SCHEMA_VERSION, type Transcript } from './transcript.js';
 import { WARNING_CODES } from './warnings.js';
 
 /**
@@ -14,6 +14,7 @@ const tag = z.string().nullable();
 const probability = z.number().min(0).max(1);
 const tagProbs = z.record(z.string(), probability).nullable();
 const confidence = probability.nullable();
+const channelIndex = z.number().int().min(0).max(MAX_SEPARATE_CHANNELS - 1);
 
 export const transcriptTokenSchema = z.object({
   id: z.number().int().nonnegative().describe('Vocabulary id.'),
@@ -26,6 +27,9 @@ export const transcriptSegmentSchema = z.object({
   index: z.number().int().nonnegative(),
   startS: seconds,
   endS: seconds,
+  channel: channelIndex
+    .nullable()
+    .describe("Since 1.2. The channel (0-based, 0 = left) under channels: 'separate'; null when the channels were mixed down."),
   language: tag.describe('Language tag without <| |> (e.g. "en"); null when too few tokens were emitted.'),
   emotion: tag.describe('Emotion tag without <| |> (e.g. "NEUTRAL").'),
   event: tag.describe('Audio event tag without <| |> (e.g. "Speech").'),
@@ -48,7 +52,12 @@ export const transcriptSegmentSchema = z.object({
   noSpeech: z.boolean().describe('Since 1.1. The language frame says nospeech (probability >= 0.5) or emitted it.'),
 });
 
-export const timelineIntervalSchema = z.object({ startS: seconds, endS: seconds, label: z.string() });
+export const timelineIntervalSchema = z.object({
+  startS: seconds,
+  endS: seconds,
+  label: z.string(),
+  channel: channelIndex.optional().describe('Since 1.2. The channel of a per-channel transcript; absent when mixed.'),
+});
 
 export const transcriptSummarySchema = z.object({
   speechS: seconds.describe('Seconds of audio inside speech segments.'),
@@ -94,6 +103,19 @@ export const transcriptOptionsSchema = z.object({
   languages: z.array(z.enum(['zh', 'en', 'yue', 'ja', 'ko'])).nullable().describe('Since 1.1. Languages a segment was tagged among; null = any.'),
   dropNoSpeech: z.boolean().describe('Since 1.1. Segments flagged noSpeech left out of the text formats.'),
   timelineMinConfidence: probability.describe('Since 1.1. Tags below this confidence left out of the timelines.'),
+  channels: z.enum(CHANNEL_MODES).describe("Since 1.2. 'separate': each channel transcribed on its own."),
+  channelNames: z.array(z.string()).nullable().describe('Since 1.2. Names given to the channels; null = none.'),
+});
+
+export const transcriptChannelSchema = z.object({
+  channel: channelIndex.describe('0-based index in the file (0 = left).'),
+  name: z.string().nullable().describe('From channelNames; null when not named (labels say "Channel N").'),
+  silent: z.boolean().describe('The channel is digitally silent: nothing of it was sent to the model.'),
+  language: tag.describe('Language with the most speech seconds on this channel.'),
+  text: z.string().describe("This channel's segment texts joined with one space."),
+  emotionTimeline: z.array(timelineIntervalSchema),
+  eventTimeline: z.array(timelineIntervalSchema),
+  summary: transcriptSummarySchema.describe("This channel's summary (speechRatio over the whole file's duration)."),
 });
 
 export const partialDecodeWarningSchema = z.object({
@@ -120,10 +142,14 @@ export const transcriptSchema = z
     language: tag.describe('Language with the most speech seconds, null when no segment has one.'),
     text: z.string(),
     richText: z.string(),
-    segments: z.array(transcriptSegmentSchema),
+    segments: z.array(transcriptSegmentSchema).describe('In time order (per-channel transcripts: the channels interleaved by start time).'),
     emotionTimeline: z.array(timelineIntervalSchema),
     eventTimeline: z.array(timelineIntervalSchema),
     summary: transcriptSummarySchema,
+    channels: z
+      .array(transcriptChannelSchema)
+      .optional()
+      .describe("Since 1.2. Present under channels: 'separate': one entry per channel of the file, in channel order."),
     timings: transcriptTimingsSchema,
     model: transcriptModelInfoSchema,
     options: transcriptOptionsSchema,

@@ -8,10 +8,18 @@ import type { TranscriptWarning } from './warnings.js';
 export type { TranscriptWarning };
 
 /**
- * 1.1 (additive): per-segment tag probabilities and confidences, `noSpeech`, `summary.noSpeech`,
- * options `languages`, `dropNoSpeech`, `timelineMinConfidence`. Readers of 1.0 are unaffected.
+ * 1.1 (additive): per-segment tag probabilities and confidences, `words`, `noSpeech`,
+ * `summary.noSpeech`, options `languages`, `dropNoSpeech`, `timelineMinConfidence`.
+ * 1.2 (additive): per-channel transcripts: segment `channel`, timeline intervals' `channel`,
+ * `channels`, options `channels` and `channelNames`. Readers of 1.0 are unaffected.
  */
-export const TRANSCRIPT_SCHEMA_VERSION = '1.1';
+export const TRANSCRIPT_SCHEMA_VERSION = '1.2';
+
+/** How a multichannel file is transcribed: mixed down to one transcript, or channel by channel. */
+export const CHANNEL_MODES = ['mix', 'separate'] as const;
+export type ChannelMode = (typeof CHANNEL_MODES)[number];
+/** Most channels `channels: 'separate'` transcribes (more is INVALID_OPTIONS: no call recorder has them). */
+export const MAX_SEPARATE_CHANNELS = 8;
 
 export type LanguageCode = 'zh' | 'en' | 'yue' | 'ja' | 'ko';
 export type LanguageOption = 'auto' | LanguageCode;
@@ -41,6 +49,8 @@ export interface TranscriptSegment {
   index: number;
   startS: number;
   endS: number;
+  /** The channel (0-based: 0 = left) the segment was heard on under `channels: 'separate'`; null when mixed down (since 1.2). */
+  channel: number | null;
   /** Language tag without `<|` `|>` (e.g. "en"); for a synthetic model this may be any piece. */
   language: string | null;
   emotion: string | null;
@@ -78,6 +88,8 @@ export interface TimelineInterval<L extends string = string> {
   startS: number;
   endS: number;
   label: L;
+  /** The channel of a per-channel transcript (each channel has its own intervals); absent when mixed (since 1.2). */
+  channel?: number;
 }
 
 export interface TranscriptSummary {
@@ -120,6 +132,24 @@ export interface TranscriptModelInfo {
   executionProvider: string;
 }
 
+/** One channel of a per-channel transcript (`channels: 'separate'`, since 1.2). */
+export interface TranscriptChannel {
+  /** 0-based index in the file (0 = left). */
+  channel: number;
+  /** From the job's `channelNames`; null when not named (labels then say `Channel N`). */
+  name: string | null;
+  /** The channel is digitally silent: nothing of it was sent to the model. */
+  silent: boolean;
+  /** Language with the most speech seconds on this channel. */
+  language: string | null;
+  /** This channel's segment texts joined with one space (noSpeech ones left out under dropNoSpeech). */
+  text: string;
+  emotionTimeline: TimelineInterval[];
+  eventTimeline: TimelineInterval[];
+  /** The summary of this channel's segments (speechRatio over the whole file's duration). */
+  summary: TranscriptSummary;
+}
+
 export interface TranscriptOptions {
   language: LanguageOption;
   itn: boolean;
@@ -131,6 +161,10 @@ export interface TranscriptOptions {
   dropNoSpeech: boolean;
   /** Tags below this confidence leave the emotion and event timelines. */
   timelineMinConfidence: number;
+  /** `separate`: each channel transcribed on its own (since 1.2). */
+  channels: ChannelMode;
+  /** Names given to the channels; null = none. */
+  channelNames: string[] | null;
 }
 
 export interface Transcript {
@@ -149,10 +183,15 @@ export interface Transcript {
   text: string;
   /** FunASR's rich_transcription_postprocess over all segments' rawText joined with one space. */
   richText: string;
+  /** In time order (per-channel transcripts: the channels interleaved by start time). */
   segments: TranscriptSegment[];
+  /** Per-channel transcripts: every channel's intervals, each with its `channel`, in time order. */
   emotionTimeline: TimelineInterval[];
   eventTimeline: TimelineInterval[];
+  /** Over all segments (per-channel transcripts: all channels together; each channel's own is in `channels`). */
   summary: TranscriptSummary;
+  /** Present under `channels: 'separate'`: one entry per channel of the file, in channel order (since 1.2). */
+  channels?: TranscriptChannel[];
   timings: TranscriptTimings;
   model: TranscriptModelInfo;
   options: TranscriptOptions;

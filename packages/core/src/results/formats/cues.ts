@@ -1,4 +1,5 @@
 import { emotionEmoji, eventEmoji } from '../../decoding/rich-text.js';
+import { channelPrefix, type ChannelNames } from '../channel-label.js';
 import type { Transcript, TranscriptSegment } from '../transcript.js';
 import { NO_SPACE_SCRIPT_CHAR } from '../words.js';
 
@@ -31,17 +32,21 @@ export const DEFAULT_MAX_LINES = 2;
  * token that starts a word (leading space) or a Han/Kana character, so CJK text wraps
  * between characters and punctuation stays on its line — and continues in further cues.
  * A continuation cue starts at its first token's time; the segment's first cue starts at
- * the segment start and its last ends at the segment end, so cues tile the segment.
+ * the segment start and its last ends at the segment end, so cues tile the segment. In a
+ * per-channel transcript every cue starts with its channel's label (`agent: `, channel-label.ts),
+ * so the channels' interleaved cues stay apart.
  */
-export function buildCues(transcript: Pick<Transcript, 'segments'>, options: CueOptions = {}): Cue[] {
+export function buildCues(transcript: Pick<Transcript, 'segments'> & ChannelNames, options: CueOptions = {}): Cue[] {
   const maxLineChars = Math.max(1, options.maxLineChars ?? DEFAULT_MAX_LINE_CHARS);
   const maxLines = Math.max(1, options.maxLines ?? DEFAULT_MAX_LINES);
   const cues: Cue[] = [];
   for (const segment of transcript.segments) {
-    const prefix = tagPrefix(segment, options.tags ?? false);
+    const tags = tagPrefix(segment, options.tags ?? false);
+    const prefix = channelPrefix(transcript, segment) + tags;
     const chunks = wrapSegment(segment, maxLineChars);
     if (chunks.length === 0) {
-      if (prefix.trim() !== '') cues.push({ startS: segment.startS, endS: segment.endS, lines: [prefix.trim()] });
+      // A segment without text still shows its tags when asked to (never a bare channel label).
+      if (tags.trim() !== '') cues.push({ startS: segment.startS, endS: segment.endS, lines: [prefix.trim()] });
       continue;
     }
     for (let i = 0; i < chunks.length; i += maxLines) {

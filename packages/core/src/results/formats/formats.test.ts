@@ -21,6 +21,7 @@ function seg(
     index,
     startS,
     endS,
+    channel: null,
     language: 'en',
     emotion: 'NEUTRAL',
     event: 'Speech',
@@ -37,7 +38,7 @@ function seg(
 
 function transcript(segments: TranscriptSegment[], richText = ''): Transcript {
   return {
-    schemaVersion: '1.1',
+    schemaVersion: '1.2',
     audio: { durationS: 60, format: 'wav', sampleRate: 16000, channels: 1 },
     language: 'en',
     text: segments.map((s) => s.text).join(' '),
@@ -48,7 +49,7 @@ function transcript(segments: TranscriptSegment[], richText = ''): Transcript {
     summary: { speechS: 0, speechRatio: 0, emotionSeconds: {}, events: {}, languageShares: {}, languageProbs: {}, noSpeech: { segments: 0, seconds: 0 } },
     timings: { decodeMs: 0, vadMs: 0, featuresMs: 0, inferenceMs: 0, decodingMs: 0, totalMs: 0, realTimeFactor: 0 },
     model: { name: 'x', file: 'model.onnx', synthetic: false, quantized: false, vocabSize: 10, executionProvider: 'cpu' },
-    options: { language: 'auto', itn: false, banEmotionUnknown: false, vad: true, languages: null, dropNoSpeech: false, timelineMinConfidence: 0 },
+    options: { language: 'auto', itn: false, banEmotionUnknown: false, vad: true, languages: null, dropNoSpeech: false, timelineMinConfidence: 0, channels: 'mix', channelNames: null },
   };
 }
 

@@ -1,3 +1,4 @@
+import type { ChannelNames } from '../channel-label.js';
 import type { Transcript } from '../transcript.js';
 import { buildCues, formatTimestamp, type CueOptions } from './cues.js';
 
@@ -6,7 +7,7 @@ import { buildCues, formatTimestamp, type CueOptions } from './cues.js';
  * escaped (cue text is markup in VTT). Cues carry no identifiers. A transcript without cues
  * gives the header alone, which is a valid file.
  */
-export function toVtt(transcript: Pick<Transcript, 'segments'>, options: CueOptions = {}): string {
+export function toVtt(transcript: Pick<Transcript, 'segments'> & ChannelNames, options: CueOptions = {}): string {
   const cues = buildCues(transcript, options).map(
     (cue) =>
       `${formatTimestamp(cue.startS, '.')} --> ${formatTimestamp(cue.endS, '.')}\n${cue.lines.map(escapeVtt).join('\n')}\n`,
