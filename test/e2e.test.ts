@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TAGGED_TINY_MODEL_DIR } from './setup/paths.js';
+import type { Transcript } from '@earshot/core/results/transcript';
 import type { Child } from './support/child-processes.js';
 import type { JobResource, SubmitAnswer } from './support/earshot-api-client.js';
 import { createEarshotStack, type EarshotStack } from './support/earshot-stack.js';
@@ -289,6 +290,42 @@ describe('Earshot end to end (API + worker processes, Redis, S3)', () => {
     await waitForWebhook(id, 'job.completed');
     const bad = await stack.api.submitJson({ audio: { url: stack.audio.urlOf('en.wav') }, alerts: [{ event: 'Fireworks' }] });
     expect(bad.status).toBe(400);
+  });
+
+  it('transcribes a call channel by channel with every request option reaching the worker, and alerts on one side', async () => {
+    const id = idOf(
+      await stack.api.submitJson({
+        audio: { url: stack.audio.urlOf('call-stereo.wav') },
+        channels: 'separate',
+        channelNames: ['agent', 'customer'],
+        languages: ['en', 'zh'],
+        dropNoSpeech: true,
+        timelineMinConfidence: 0.1,
+        alerts: [{ emotion: 'NEUTRAL', channel: 1, name: 'customer-neutral' }],
+        webhook: { url: stack.hookUrl('/hooks/channels') },
+      }),
+    );
+    const job = await waitForStatus(id, ['completed', 'failed']);
+    expect(job.status, JSON.stringify(job.error)).toBe('completed');
+    const transcript = JSON.parse((await stack.api.call(`/v1/jobs/${id}/result?format=json`)).text) as Transcript;
+    expect(transcript.options).toMatchObject({
+      channels: 'separate',
+      channelNames: ['agent', 'customer'],
+      languages: ['en', 'zh'],
+      dropNoSpeech: true,
+      timelineMinConfidence: 0.1,
+    });
+    expect(transcript.channels?.map((c) => c.name)).toEqual(['agent', 'customer']);
+    expect(new Set(transcript.segments.map((s) => s.channel))).toEqual(new Set([0, 1]));
+    const txt = (await stack.api.call(`/v1/jobs/${id}/result?format=txt`)).text.split('\n').filter((l) => l !== '' && !l.startsWith('['));
+    expect(txt.length).toBeGreaterThan(0);
+    for (const line of txt) expect(line).toMatch(/^(agent|customer): /);
+    // The tagged tiny model labels every segment NEUTRAL: the rule on the customer's side matches with that side's seconds.
+    const customerS = transcript.channels![1]!.summary.emotionSeconds.NEUTRAL ?? 0;
+    expect(job.alerts).toEqual([expect.objectContaining({ rule: 'customer-neutral', channel: 1, value: customerS })]);
+    const alert = await waitForWebhook(id, 'job.alert');
+    expect(alert.verified).toBe(true);
+    expect((alert.payload.data.alerts as { details: { channel?: number } }[])[0]?.details.channel).toBe(1);
   });
 
   it('completes several jobs submitted at once (one worker, concurrent jobs share its engine)', async () => {

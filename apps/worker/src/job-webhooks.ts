@@ -20,7 +20,7 @@ export function toWebhookAlert(match: AlertMatch): WebhookAlert {
   return {
     kind: `${match.kind}.${match.label.toLowerCase()}`,
     message: match.message,
-    details: { rule: match.rule, label: match.label, value: match.value, threshold: match.threshold },
+    details: { rule: match.rule, label: match.label, value: match.value, threshold: match.threshold, ...(match.channel !== undefined && { channel: match.channel }) },
   };
 }
 

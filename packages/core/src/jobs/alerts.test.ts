@@ -44,6 +44,24 @@ const call = transcriptOf(120, [
 ]);
 
 describe('evaluateAlerts', () => {
+  it('counts only the segments of the channel a rule names, and never matches a mixed transcript', () => {
+    // The same call with its segments on two channels: the anger of the first two is the agent's (0), the rest the customer's (1).
+    const segments = call.segments.map((s, i) => ({ ...s, channel: i < 2 ? 0 : 1 }));
+    const split = buildTranscript({
+      ...call,
+      segments,
+      options: { ...call.options, channels: 'separate', channelNames: ['agent', 'customer'] },
+      channels: [0, 1].map((channel) => ({ channel, silent: false })),
+    });
+    expect(evaluateAlerts(rules({ emotion: 'ANGRY', channel: 1 }), split)).toEqual([]);
+    const [onAgent] = evaluateAlerts(rules({ emotion: 'ANGRY', channel: 0, minSeconds: 5 }), split);
+    expect(onAgent).toMatchObject({ channel: 0, value: 7, rule: 'emotion:ANGRY>=5s#0' });
+    expect(onAgent?.message).toBe('agent: 7 s of ANGRY speech (threshold 5 s)');
+    expect(evaluateAlerts(rules({ event: 'Laughter', channel: 1, minCount: 2 }), split)).toMatchObject([{ channel: 1, value: 2 }]);
+    expect(evaluateAlerts(rules({ emotion: 'ANGRY', channel: 0 }), call)).toEqual([]);
+    expect(() => rules({ emotion: 'ANGRY', channel: 8 })).toThrow();
+  });
+
   it('matches an emotion rule when that emotion lasts at least minSeconds', () => {
     expect(call.summary.emotionSeconds.ANGRY).toBe(7);
     const [match, ...rest] = evaluateAlerts(rules({ emotion: 'ANGRY', minSeconds: 5 }), call);
