@@ -61,6 +61,25 @@ describe('earshot transcribe', () => {
     expect(readFileSync(join(work, 'en-zh-silence.txt'), 'utf8')).toMatch(/^\[synthetic model/);
   });
 
+  it('transcribes a call channel by channel with --channels separate and labels its lines with --channel-names', async () => {
+    const r = await earshot(['transcribe', audio('call-stereo.wav'), '--model', TINY_MODEL_DIR, '--channels', 'separate', '--channel-names', 'agent, customer', '-f', 'txt', '-t', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l !== '');
+    expect(lines[0]).toMatch(/^\[synthetic model/);
+    expect(lines.length).toBeGreaterThan(2);
+    for (const line of lines.slice(1)) expect(line).toMatch(/^(agent|customer): /);
+    expect(new Set(lines.slice(1).map((l) => l.split(':')[0]))).toEqual(new Set(['agent', 'customer']));
+    const json = await earshot(['transcribe', audio('call-stereo.wav'), '--model', TINY_MODEL_DIR, '--channels', 'separate', '-f', 'json', '-t', '1']);
+    const t = JSON.parse(json.stdout) as Transcript;
+    expect(t.channels?.map((c) => [c.channel, c.name])).toEqual([
+      [0, null],
+      [1, null],
+    ]);
+    const refused = await earshot(['transcribe', audio('en.wav'), '--model', TINY_MODEL_DIR, '--channel-names', 'agent']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/INVALID_OPTIONS.*channelNames/);
+  });
+
   it('reports a bad file with its code, goes on with the others and exits 1', async () => {
     const r = await earshot(['transcribe', audio('corrupt.mp3'), audio('en.wav'), audio('missing.wav'), '--model', TINY_MODEL_DIR, '-f', 'txt']);
     expect(r.code).toBe(1);
