@@ -150,10 +150,8 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
           progress.report({ fraction: 0.95 * p.fraction, phase: p.phase === 'done' ? 'uploading' : p.phase });
         },
       };
-      // A per-channel job is transcribed whole here: its channels run side by side in this
-      // worker's batches (chunks are cut from the mixed-down audio, which it does not use).
       const outcome =
-        fanout && splitEngine && request.channels !== 'separate'
+        fanout && splitEngine
           ? await transcribeOrSplit({ engine: splitEngine, store: deps.store, fanout, record, path: source.path, request, hooks, log })
           : { kind: 'transcript' as const, transcript: await deps.engine.transcribeFile(source.path, request, hooks) };
       await source.release();
@@ -199,9 +197,9 @@ export function createJobProcessor(deps: JobProcessorDeps): TranscriptionProcess
 }
 
 function requireSplitEngine(engine: JobProcessorDeps['engine']): SplitEngine {
-  const steps = [engine.open, engine.speechSpans, engine.transcribeAudio, engine.transcribeSpans];
+  const steps = [engine.open, engine.speechSpans, engine.transcribeAudio, engine.transcribeSpans, engine.transcribeFile];
   if (steps.some((step) => typeof step !== 'function')) {
-    throw new Error('fan-out needs an engine with open, speechSpans, transcribeAudio and transcribeSpans');
+    throw new Error('fan-out needs an engine with open, speechSpans, transcribeAudio, transcribeSpans and transcribeFile');
   }
   return engine as SplitEngine;
 }

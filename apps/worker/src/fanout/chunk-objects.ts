@@ -5,7 +5,8 @@
  *   the audio's facts, the decode and VAD times, the decode warnings, and each chunk's offset,
  *   length and spans (relative to the chunk). Chunk jobs read their spans here; the merge reads
  *   the rest.
- * - `{n}.f32`: chunk n's 16 kHz mono samples, float32 little-endian, exactly as decoded.
+ * - `{n}.f32`: chunk n's 16 kHz mono samples (one channel's, for a per-channel job), float32
+ *   little-endian, exactly as decoded.
  * - `{n}.result.json` (`ChunkResult`): chunk n's segments (times in the file), its timings, the
  *   model and options it ran with.
  *
@@ -43,9 +44,13 @@ export const ChunkManifestSchema = z.object({
   vadMs: z.number().nonnegative(),
   /** Decode warnings (AUDIO_PARTIALLY_DECODED): the merged transcript carries them. */
   warnings: z.array(transcriptWarningSchema),
+  /** A per-channel job's channels (in order) and which are silent; absent for a mixed-down one. */
+  channels: z.array(z.object({ channel: z.number().int().nonnegative(), silent: z.boolean() })).optional(),
   chunks: z.array(
     z.object({
       index: z.number().int().nonnegative(),
+      /** The channel whose audio `{n}.f32` is (per-channel jobs); absent when mixed down. */
+      channel: z.number().int().nonnegative().optional(),
       /** Where the chunk's audio starts in the file (s). */
       offsetS: z.number().nonnegative(),
       /** Samples in `{n}.f32`. */

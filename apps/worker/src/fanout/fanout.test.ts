@@ -92,11 +92,11 @@ const transcribeProcessor = (withFanout: boolean) =>
 const chunkProcessor = () => createChunkProcessor({ ...deps(), engine });
 const mergeProcessor = () => createMergeProcessor(deps());
 
-async function submit(file: string): Promise<{ id: string; job: Job<TranscriptionJobData> }> {
+async function submit(file: string, extra: Record<string, unknown> = {}): Promise<{ id: string; job: Job<TranscriptionJobData> }> {
   const id = `job-${randomUUID()}`;
   const key = audioKey(TENANT, id, 'wav');
   await store.put(key, await readFile(join(AUDIO_DIR, file)));
-  const options = JobOptionsSchema.parse({ webhook: { url: 'https://hooks.example/earshot' } });
+  const options = JobOptionsSchema.parse({ webhook: { url: 'https://hooks.example/earshot' }, ...extra });
   await jobStore.create(newQueuedJobRecord({ id, tenant: TENANT, source: { kind: 'storage', key }, options, metadata: null, idempotencyKey: null }));
   const job = await queue.add('transcribe', { jobId: id, tenant: TENANT }, { jobId: id, attempts: 2 });
   return { id, job };
@@ -165,6 +165,35 @@ describe('fan-out (split → chunks → merge)', () => {
     expect(done).toMatchObject({ status: 'completed', progress: 1, chunks: { total, done: total }, result: { segments: expected.segments.length } });
     expect(await chunkObjects(id)).toEqual([]);
     expect(await dispatcher.queue.getJob(jobEventId(id, 'job.completed'))).toBeDefined();
+  });
+
+  it('splits a per-channel job channel by channel and merges it into the whole-file transcript', async () => {
+    // call-stereo.wav: 22 s, the agent's speech 0.5–17.1 s on the left (two chunks of ≤ 15 s), the customer's 6–19.9 s on the right (one).
+    const options = { channels: 'separate', channelNames: ['agent', 'customer'] };
+    const whole = await submit('call-stereo.wav', options);
+    expect(await transcribeProcessor(false)(whole.job)).toMatchObject({ status: 'completed' });
+    const expected = await transcriptOf(whole.id);
+    expect(expected.channels?.map((c) => c.channel)).toEqual([0, 1]);
+
+    const { id, job } = await submit('call-stereo.wav', options);
+    const split = await transcribeProcessor(true)(job);
+    expect(split.status).toBe('split');
+    const total = split.chunks ?? 0;
+    expect(total).toBe(3);
+    const chunks = await chunkJobs(id, total);
+    const shares = chunks.map((c) => c.data.audio?.durationS ?? 0);
+    expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(expected.audio.durationS, 2);
+    for (const chunk of chunks) expect(await chunkProcessor()(chunk)).toMatchObject({ status: 'completed' });
+    const merge = (await queue.getJob(mergeJobId(id))) as unknown as Job<MergeJobData>;
+    expect(await mergeProcessor()(merge)).toMatchObject({ status: 'completed' });
+
+    const merged = await transcriptOf(id);
+    const shape = (t: Transcript): string[] => t.segments.map((s) => `${s.index}|${s.channel}|${s.startS}|${s.endS}|${s.tokens.map((k) => k.id).join(',')}`);
+    expect(shape(merged)).toEqual(shape(expected));
+    expect(merged.channels).toEqual(expected.channels);
+    expect(merged.emotionTimeline).toEqual(expected.emotionTimeline);
+    expect(merged.summary).toEqual(expected.summary);
+    expect(await chunkObjects(id)).toEqual([]);
   });
 
   it('ends the chunks of a canceled job at once and deletes their objects', async () => {

@@ -6,7 +6,7 @@
  * objects.
  *
  * The transcript has exactly the shape of a whole-file one. Its segments are the chunks' segments
- * in file order, renumbered; `audio` and the decode warnings come from the splitter (the manifest);
+ * in time order (a per-channel job's channels interleaved, as a whole-file run gives them), renumbered; `audio` and the decode warnings come from the splitter (the manifest);
  * timings: `decodeMs` and `vadMs` are the splitter's, `featuresMs`, `inferenceMs` and `decodingMs`
  * add up the chunks' work, and `totalMs` is wall time from the start of the splitting run to this
  * merge (the turnaround, which fan-out shortens), so `realTimeFactor` is the fleet's.
@@ -83,7 +83,10 @@ export function mergeChunkResults(manifest: ChunkManifest, results: readonly Chu
   if (results.some((r) => r.model.file !== first.model.file || r.model.name !== first.model.name)) {
     log?.warn({ models: [...new Set(results.map((r) => r.model.file))] }, 'chunks of one job ran on different models');
   }
-  const segments = results.flatMap((r) => r.segments).map((segment, index) => ({ ...segment, index }));
+  const segments = results
+    .flatMap((r) => r.segments)
+    .sort((a, b) => a.startS - b.startS || (a.channel ?? 0) - (b.channel ?? 0))
+    .map((segment, index) => ({ ...segment, index }));
   const work = (key: 'featuresMs' | 'inferenceMs' | 'decodingMs'): number => round1(results.reduce((sum, r) => sum + r.timings[key], 0));
   const durationS = round3(manifest.audio.durationS);
   const totalMs = round1(Math.max(0, nowMs - manifest.startedAtMs));
@@ -101,6 +104,7 @@ export function mergeChunkResults(manifest: ChunkManifest, results: readonly Chu
     },
     model: first.model,
     options: first.options,
+    ...(manifest.channels && { channels: manifest.channels }),
   });
   if (manifest.warnings.length > 0) transcript.warnings = manifest.warnings;
   return transcript;

@@ -87,7 +87,7 @@ export function createChunkProcessor(deps: ChunkProcessorDeps): ChunkProcessor {
         entry.spans,
         engineRequestOf(record.options),
         { signal, onProgress: (p) => progress.report({ fraction: p.fraction, phase: 'inference' }), ...(onSegment ? { onSegment } : {}) },
-        { offsetS: entry.offsetS },
+        { offsetS: entry.offsetS, ...(entry.channel !== undefined && { channel: entry.channel }) },
       );
       await progress.stop();
       const { segments, timings, model, options } = transcript;

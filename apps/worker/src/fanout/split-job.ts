@@ -12,6 +12,12 @@
  * before adding the flow splits again over the same keys; once the flow exists (`isSplit`) a re-run
  * does nothing. The splitter decodes the file to a temp PCM file (Engine.open) and reads one chunk
  * at a time from it, so it holds one chunk in memory, like the chunk workers.
+ *
+ * A per-channel job (`channels: 'separate'`) is split channel by channel: each channel is decoded
+ * alone, its VAD spans are grouped into chunks of their own (a chunk is one channel's audio; the
+ * manifest says which), and a silent channel gives none. The merge then interleaves the
+ * channels' segments as a whole-file run does. Each channel's shares partition the file, so they
+ * are divided among the spoken channels: all shares still add up to the file's duration.
  */
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
@@ -22,11 +28,11 @@ import { AppError } from '@earshot/core/errors/app-error';
 import type { JobRecord } from '@earshot/core/jobs/job-record';
 import type { JobStore } from '@earshot/core/jobs/job-store';
 import type { ChunkFlowInput } from '@earshot/core/queue/transcription-queue';
-import type { Transcript } from '@earshot/core/results/transcript';
+import { MAX_SEPARATE_CHANNELS, type Transcript } from '@earshot/core/results/transcript';
 import type { BlobStore } from '@earshot/core/storage/blob-store';
 import { round3 } from '../job-run.js';
 import { deleteChunkObjects, writeChunkAudio, writeManifest, type ChunkManifest } from './chunk-objects.js';
-import { planChunks } from './plan-chunks.js';
+import { planChunks, type ChunkPlan } from './plan-chunks.js';
 
 const SAMPLE_RATE = 16_000;
 
@@ -42,7 +48,7 @@ export interface FanoutSettings {
   isSplit(jobId: string): Promise<boolean>;
 }
 
-export type SplitEngine = Pick<Engine, 'open' | 'speechSpans' | 'transcribeAudio' | 'transcribeSpans'>;
+export type SplitEngine = Pick<Engine, 'open' | 'speechSpans' | 'transcribeAudio' | 'transcribeSpans' | 'transcribeFile'>;
 
 export interface SplitInput {
   engine: SplitEngine;
@@ -64,6 +70,7 @@ export async function transcribeOrSplit(input: SplitInput): Promise<SplitOutcome
   const { engine, hooks } = input;
   const startedAtMs = Date.now();
   const started = performance.now();
+  if (input.request.channels === 'separate') return splitChannels(input, startedAtMs);
   hooks.onProgress?.({ phase: 'decoding', fraction: 0, segmentsDone: 0, segmentsTotal: 0 });
   const audio = await engine.open(input.path, hooks.signal);
   try {
@@ -119,6 +126,82 @@ async function splitDecoded(
   await writeManifest(input.store, tenant, jobId, manifest);
   log.info({ durationS: audio.durationS, spans: spans.length, chunks: plan.length, chunkS: fanout.chunkS }, 'job split into chunks');
   return { kind: 'split', shares: manifest.chunks.map((c) => c.shareS), durationS: audio.durationS };
+}
+
+/**
+ * The per-channel split (see the module comment). A file that is short, whose channels are all
+ * silent or that gives fewer than two chunks is transcribed here by `transcribeFile` (which owns
+ * the per-channel rules: silent channels, AUDIO_SILENT, too many channels); it decodes again,
+ * which costs little next to the model.
+ */
+async function splitChannels(input: SplitInput, startedAtMs: number): Promise<SplitOutcome> {
+  const { engine, fanout, record, request, hooks, log } = input;
+  const whole = async (): Promise<SplitOutcome> => ({ kind: 'transcript', transcript: await engine.transcribeFile(input.path, request, hooks) });
+  hooks.onProgress?.({ phase: 'decoding', fraction: 0, segmentsDone: 0, segmentsTotal: 0 });
+  let decodeMs = 0;
+  let vadMs = 0;
+  const open = async (channel: number): Promise<DecodedSource> => {
+    const t = performance.now();
+    const audio = await engine.open(input.path, hooks.signal, channel);
+    decodeMs += performance.now() - t;
+    return audio;
+  };
+  const first = await open(0);
+  const count = first.source.channels;
+  if (first.durationS <= fanout.minS || count > MAX_SEPARATE_CHANNELS) {
+    await first.samples.close();
+    return whole();
+  }
+  hooks.onProgress?.({ phase: 'vad', fraction: 0.05, segmentsDone: 0, segmentsTotal: 0, audioS: first.durationS });
+  const { tenant, id: jobId } = record;
+  const channels: { channel: number; silent: boolean }[] = [];
+  const plans: { channel: number; plan: ChunkPlan[] }[] = [];
+  const chunks: ChunkManifest['chunks'] = [];
+  for (let channel = 0; channel < count; channel++) {
+    checkAbort(hooks.signal);
+    const audio = channel === 0 ? first : await open(channel);
+    try {
+      channels.push({ channel, silent: audio.silent === true });
+      if (audio.silent === true) continue;
+      const t = performance.now();
+      const spans = await engine.speechSpans(audio, request, hooks.signal);
+      if (request.vad !== false) vadMs += performance.now() - t;
+      const plan = planChunks(spans, audio.durationS, fanout.chunkS);
+      plans.push({ channel, plan });
+      for (const chunk of plan) {
+        checkAbort(hooks.signal);
+        const index = chunks.length;
+        const from = Math.round(chunk.offsetS * SAMPLE_RATE);
+        const to = Math.min(audio.samples.length, Math.round(chunk.endS * SAMPLE_RATE));
+        await writeChunkAudio(input.store, tenant, jobId, index, await audio.samples.read(from, to));
+        chunks.push({ index, channel, offsetS: chunk.offsetS, samples: to - from, shareS: 0, spans: chunk.spans });
+      }
+    } finally {
+      await audio.samples.close();
+    }
+  }
+  if (chunks.length < 2) {
+    await deleteChunkObjects(input.store, tenant, jobId);
+    return whole();
+  }
+  // Each spoken channel's shares partition the file; divided among those channels they add up to it once.
+  const spoken = plans.length;
+  let next = 0;
+  for (const { plan } of plans) {
+    for (const chunk of plan) chunks[next++]!.shareS = round3((chunk.shareEndS - chunk.shareStartS) / spoken);
+  }
+  const manifest: ChunkManifest = {
+    startedAtMs,
+    audio: { durationS: first.durationS, ...first.source },
+    decodeMs: round1(decodeMs),
+    vadMs: round1(vadMs),
+    warnings: first.warnings ?? [],
+    channels,
+    chunks,
+  };
+  await writeManifest(input.store, tenant, jobId, manifest);
+  log.info({ durationS: first.durationS, channels: count, chunks: chunks.length, chunkS: fanout.chunkS }, 'per-channel job split into chunks');
+  return { kind: 'split', shares: chunks.map((c) => c.shareS), durationS: first.durationS };
 }
 
 export interface CommitSplitInput {

@@ -78,13 +78,16 @@ export interface Engine {
    * to a temp PCM file (deleted before this returns or throws), never held whole in memory.
    */
   transcribeFile(path: string, request?: TranscribeRequestInput, hooks?: TranscribeHooks): Promise<Transcript>;
-  /** The first step of `transcribe`: any supported format → 16 kHz mono, with this engine's ffmpeg and length limit. */
-  decode(bytes: Uint8Array, signal?: AbortSignal): Promise<DecodedAudio>;
+  /**
+   * The first step of `transcribe`: any supported format → 16 kHz mono, with this engine's ffmpeg
+   * and length limit; with `channel`, that channel alone (a silent one says `silent: true`).
+   */
+  decode(bytes: Uint8Array, signal?: AbortSignal, channel?: number): Promise<DecodedAudio>;
   /**
    * The first step of `transcribeFile`: the file at `path` decoded to 16 kHz mono readable in
-   * pieces. The caller closes `samples` (which deletes the temp file).
+   * pieces (`channel`: as for `decode`). The caller closes `samples` (which deletes the temp file).
    */
-  open(path: string, signal?: AbortSignal): Promise<DecodedSource>;
+  open(path: string, signal?: AbortSignal, channel?: number): Promise<DecodedSource>;
   /**
    * The spans `transcribeAudio` decodes one by one: the request's VAD (or fixed 30 s chunks when
    * VAD is off), boundaries on whole milliseconds. A fan-out splitter groups these into chunks and
@@ -104,14 +107,16 @@ export interface Engine {
    * whichever entry point decoded it. For a fan-out chunk, `audio` is the chunk, `spans` are
    * relative to it and `offsetS` is where the chunk starts in the file: every time in the result
    * (segments, tokens) is a time in the file. `clock` carries the time already spent on this
-   * audio (decode, VAD) when the caller did those steps itself.
+   * audio (decode, VAD) when the caller did those steps itself. A request with
+   * `channels: 'separate'` names the `channel` the audio is (its segments carry it); a mixed one
+   * names none.
    */
   transcribeSpans(
     audio: EngineAudio,
     spans: readonly SpeechSpan[],
     request?: TranscribeRequestInput,
     hooks?: TranscribeHooks,
-    options?: { offsetS?: number; clock?: { decodeMs: number; vadMs: number; started: number } },
+    options?: { offsetS?: number; clock?: { decodeMs: number; vadMs: number; started: number }; channel?: number },
   ): Promise<Transcript>;
   /** Closes the runner, the speech detector and the feature pool (the engine owns the parts it was built from). */
   close(): Promise<void>;
@@ -185,7 +190,7 @@ class PipelineEngine implements Engine {
   async transcribe(bytes: Uint8Array, request: TranscribeRequestInput = {}, hooks: TranscribeHooks = {}): Promise<Transcript> {
     const started = performance.now();
     if (parseRequest(request).channels === 'separate') {
-      return this.transcribeChannels((channel, signal) => decodeAudio(bytes, this.decodeOptions(signal, channel)), request, hooks, started);
+      return this.transcribeChannels((channel, signal) => this.decode(bytes, signal, channel), request, hooks, started);
     }
     hooks.onProgress?.({ phase: 'decoding', fraction: 0, segmentsDone: 0, segmentsTotal: 0 });
     const audio = await this.decode(bytes, hooks.signal);
@@ -197,7 +202,7 @@ class PipelineEngine implements Engine {
     const started = performance.now();
     // Bad options fail before any decoding.
     if (parseRequest(request).channels === 'separate') {
-      return this.transcribeChannels((channel, signal) => openAudioFile(path, this.decodeOptions(signal, channel)), request, hooks, started);
+      return this.transcribeChannels((channel, signal) => this.open(path, signal, channel), request, hooks, started);
     }
     hooks.onProgress?.({ phase: 'decoding', fraction: 0, segmentsDone: 0, segmentsTotal: 0 });
     const audio = await this.open(path, hooks.signal);
@@ -209,12 +214,12 @@ class PipelineEngine implements Engine {
     }
   }
 
-  decode(bytes: Uint8Array, signal?: AbortSignal): Promise<DecodedAudio> {
-    return decodeAudio(bytes, this.decodeOptions(signal));
+  decode(bytes: Uint8Array, signal?: AbortSignal, channel?: number): Promise<DecodedAudio> {
+    return decodeAudio(bytes, this.decodeOptions(signal, channel));
   }
 
-  open(path: string, signal?: AbortSignal): Promise<DecodedSource> {
-    return openAudioFile(path, this.decodeOptions(signal));
+  open(path: string, signal?: AbortSignal, channel?: number): Promise<DecodedSource> {
+    return openAudioFile(path, this.decodeOptions(signal, channel));
   }
 
   private decodeOptions(signal: AbortSignal | undefined, channel?: number): Parameters<typeof decodeAudio>[1] {
@@ -311,7 +316,8 @@ class PipelineEngine implements Engine {
   }
 
   async speechSpans(audio: EngineAudio, requestInput: TranscribeRequestInput = {}, signal?: AbortSignal): Promise<SpeechSpan[]> {
-    return this.spansOf(sourceOf(audio), parseMixedRequest(requestInput), signal);
+    // Any audio: one channel of a per-channel request, or a mix.
+    return this.spansOf(sourceOf(audio), parseRequest(requestInput), signal);
   }
 
   async transcribeAudio(
@@ -336,11 +342,15 @@ class PipelineEngine implements Engine {
     spans: readonly SpeechSpan[],
     requestInput: TranscribeRequestInput = {},
     hooks: TranscribeHooks = {},
-    options: { offsetS?: number; clock?: { decodeMs: number; vadMs: number; started: number } } = {},
+    options: { offsetS?: number; clock?: { decodeMs: number; vadMs: number; started: number }; channel?: number } = {},
   ): Promise<Transcript> {
-    const request = parseMixedRequest(requestInput);
+    const request = parseRequest(requestInput);
+    const channel = options.channel ?? null;
+    if ((request.channels === 'separate') !== (channel !== null)) {
+      throw new AppError('INVALID_OPTIONS', 'transcribeSpans takes a channel exactly when the request says channels: "separate"');
+    }
     const clock = options.clock ?? { decodeMs: 0, vadMs: 0, started: performance.now() };
-    return this.transcribeSpanList(audio, sourceOf(audio), spans.map(toMs), request, hooks, clock, options.offsetS ?? 0);
+    return this.transcribeSpanList(audio, sourceOf(audio), spans.map(toMs), request, hooks, clock, options.offsetS ?? 0, channel);
   }
 
   private async spansOf(source: SampleSource, request: TranscribeRequest, signal: AbortSignal | undefined): Promise<SpeechSpan[]> {
@@ -350,7 +360,7 @@ class PipelineEngine implements Engine {
     return spans.map(toMs);
   }
 
-  /** Steps 2–4 of the pipeline, shared by every mixed-down entry point. */
+  /** Steps 2–4 of the pipeline for one audio (a mix, or one `channel` of a fan-out chunk). */
   private async transcribeSpanList(
     audio: DecodedAudioInfo,
     source: SampleSource,
@@ -359,10 +369,11 @@ class PipelineEngine implements Engine {
     hooks: TranscribeHooks,
     clock: { decodeMs: number; vadMs: number; started: number },
     offsetS: number,
+    channel: number | null = null,
   ): Promise<Transcript> {
     const progressHook = hooks.onProgress;
     const onProgress = progressHook && ((p: TranscribeProgress): void => progressHook({ ...p, audioS: audio.durationS }));
-    const { segments, times } = await this.decodeSpanList(audio, source, spans, request, { ...hooks, ...(onProgress && { onProgress }) }, offsetS, null);
+    const { segments, times } = await this.decodeSpanList(audio, source, spans, request, { ...hooks, ...(onProgress && { onProgress }) }, offsetS, channel);
     onProgress?.({ phase: 'done', fraction: 1, segmentsDone: spans.length, segmentsTotal: spans.length });
     return this.finishTranscript(audio, segments, request, {
       ...times,
