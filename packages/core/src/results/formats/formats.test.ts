@@ -147,6 +147,31 @@ describe('toText and toRichText', () => {
   });
 });
 
+describe('per-channel labels', () => {
+  // The basic transcript's segments on two channels: hello (0), world. (1), a text-less BGM one (1).
+  const split = {
+    ...basic,
+    segments: basic.segments.map((s, i) => ({ ...s, channel: i === 0 ? 0 : 1, ...(i === 2 && { event: 'BGM' }) })),
+    channels: [
+      { channel: 0, name: 'agent' },
+      { channel: 1, name: null },
+    ],
+  };
+
+  it('starts every line and cue with its channel name, `Channel N` when unnamed, never a bare label', () => {
+    expect(toText(split)).toBe('agent: hello\nChannel 1: world.\n');
+    expect(toRichText(split)).toBe('agent: hello\nChannel 1: 😀world.😡\n');
+    expect(toSrt(split)).toBe('1\n00:00:00,000 --> 00:00:04,000\nagent: hello\n\n2\n00:00:04,500 --> 00:00:06,250\nChannel 1: world.\n\n');
+    // With tags on, the text-less segment gets a cue with its channel and its (missing) tags.
+    expect(toVtt(split, { tags: true })).toContain('00:00:07.000 --> 00:00:08.000\nChannel 1: [?|?|BGM]');
+    expect(toVtt(split)).not.toContain('00:00:07.000');
+  });
+
+  it('adds nothing to a mixed transcript', () => {
+    expect(toText(basic)).toBe('hello\nworld.\n');
+  });
+});
+
 describe('formatTranscript', () => {
   it('returns body, content type and extension for every format', () => {
     const out = Object.fromEntries(TRANSCRIPT_FORMATS.map((f) => [f, formatTranscript(basic, f)]));
