@@ -20,6 +20,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AppError, toAppError } from '../errors/app-error.js';
 import type { TranscriptWarning } from '../results/warnings.js';
 import { bytesInput, openFileInput, type AudioInput, type FileInput } from './audio-input.js';
+import { checkChannel } from './channel.js';
 import { judgeDecode, type DecodeOutcome } from './decode-completeness.js';
 import { decodeFileWithFfmpeg, expectedSamples } from './ffmpeg-decode.js';
 import { FilePcmSink, isSilent, MemoryPcmSink, SILENCE_PEAK, type PcmSink } from './pcm-sink.js';
@@ -193,9 +194,7 @@ async function withWavHead<T>(input: AudioInput, head: Uint8Array, parse: (head:
 async function decodeWav(input: AudioInput, info: WavInfo, target: Target, options: DecodeOptions): Promise<RawDecode> {
   const source = { format: 'wav' as const, sampleRate: info.sampleRate, channels: info.channels, codec: info.encoding };
   const { channel } = options;
-  if (channel !== undefined && !(Number.isInteger(channel) && channel >= 0 && channel < info.channels)) {
-    throw new AppError('INVALID_OPTIONS', `channel ${channel} does not exist: the audio has ${info.channels} channel(s)`);
-  }
+  checkChannel(channel, info.channels);
   const sourceDurationS = info.frameCount / info.sampleRate;
   if (options.maxDurationS !== undefined && sourceDurationS > options.maxDurationS) throw tooLong(sourceDurationS, options.maxDurationS);
   const declaredFrames = info.declaredFrameCount;

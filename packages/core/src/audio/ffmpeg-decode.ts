@@ -28,6 +28,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors/app-error.js';
 import { bytesInput } from './audio-input.js';
+import { checkChannel } from './channel.js';
 import { MemoryPcmSink, type PcmSink } from './pcm-sink.js';
 import { implausibleStream } from './plausible-stream.js';
 
@@ -131,9 +132,7 @@ export async function decodeFileWithFfmpeg<S extends PcmSink>(
   throwIfAborted(options.signal);
   const source = await probeAudio(ffprobePath, input, options.signal);
   const { channel } = options;
-  if (channel !== undefined && !(Number.isInteger(channel) && channel >= 0 && channel < source.channels)) {
-    throw new AppError('INVALID_OPTIONS', `channel ${channel} does not exist: the audio has ${source.channels} channel(s)`);
-  }
+  checkChannel(channel, source.channels);
   // One channel: the pan filter copies it to a mono output; otherwise ffmpeg's own mix-down.
   const mono = channel === undefined ? ['-ac', '1'] : ['-af', `pan=mono|c0=c${channel}`];
   const args = ['-v', 'error', '-nostdin', '-threads', '1', '-i', input, '-map', '0:a:0', ...mono, '-ar', String(sampleRate)];
