@@ -26,7 +26,12 @@ import {
 import type { BlobStore } from '@earshot/core/storage/blob-store';
 import { chunkAudioKey, chunkManifestKey, chunkResultKey, chunksPrefix } from '@earshot/core/storage/keys';
 
-const SpanSchema = z.object({ startS: z.number().nonnegative(), endS: z.number().nonnegative() });
+const SpanSchema = z.object({
+  startS: z.number().nonnegative(),
+  endS: z.number().nonnegative(),
+  /** What the splitter's VAD saw in the span (Engine.speechSpans); absent in manifests written before it. */
+  speechProbability: transcriptSegmentSchema.shape.speechProbability.optional(),
+});
 
 export const ChunkManifestSchema = z.object({
   /** Epoch ms at which the splitting run started: the merged transcript's `totalMs` runs from it. */
@@ -52,7 +57,7 @@ export const ChunkManifestSchema = z.object({
       samples: z.number().int().nonnegative(),
       /** The chunk's share of the file (s): see plan-chunks.ts. */
       shareS: z.number().nonnegative(),
-      /** Spans relative to offsetS. */
+      /** Spans relative to offsetS, with their speech probability. */
       spans: z.array(SpanSchema),
     }),
   ),
