@@ -90,8 +90,9 @@ export interface Engine {
   open(path: string, signal?: AbortSignal): Promise<DecodedSource>;
   /**
    * The spans `transcribeAudio` decodes one by one: the request's VAD (or fixed 30 s chunks when
-   * VAD is off), boundaries on whole milliseconds. A fan-out splitter groups these into chunks and
-   * hands each chunk's spans to `transcribeSpans`.
+   * VAD is off), boundaries on whole milliseconds, each with the speech probability the VAD saw in
+   * it (chunks too). A fan-out splitter groups these into chunks and hands each chunk's spans to
+   * `transcribeSpans`.
    */
   speechSpans(audio: EngineAudio, request?: TranscribeRequestInput, signal?: AbortSignal): Promise<SpeechSpan[]>;
   /** Transcribes already decoded 16 kHz mono audio. */
@@ -104,7 +105,8 @@ export interface Engine {
   /**
    * Transcribes exactly `spans` of `audio`, without VAD: the rest of `transcribeAudio`'s pipeline
    * (features, shared batches, decoding, transcript), so a span gives the same segment and tokens
-   * whichever entry point decoded it. For a fan-out chunk, `audio` is the chunk, `spans` are
+   * whichever entry point decoded it (a span's `speechProbability` becomes its segment's, null when
+   * absent, and counts in `noSpeech`). For a fan-out chunk, `audio` is the chunk, `spans` are
    * relative to it and `offsetS` is where the chunk starts in the file: every time in the result
    * (segments, tokens) is a time in the file. `clock` carries the time already spent on this
    * audio (decode, VAD) when the caller did those steps itself.
