@@ -261,8 +261,8 @@ class PipelineEngine implements Engine {
   private async spansOf(source: SampleSource, request: TranscribeRequest, signal: AbortSignal | undefined): Promise<SpeechSpan[]> {
     // Boundaries snap to the millisecond (16 samples) so that a segment's reported
     // startS/endS name exactly the samples that were decoded.
-    // Without VAD the fixed chunks are still scored by it (for the no-speech guard: ~0.6 % of the
-    // audio's length in VAD time, see the README's "No-speech guard").
+    // Without VAD the fixed chunks are still scored by it, for the no-speech guard (about 0.5 % of
+    // the audio's length in CPU time: see the README's "No-speech guard").
     const spans = request.vad
       ? await this.speechDetector.detect(source, request.vad, signal)
       : await this.speechDetector.score(source, fixedChunks(source.durationS, NO_VAD_CHUNK_S), signal);
