@@ -66,8 +66,11 @@ export type ChunkManifest = z.infer<typeof ChunkManifestSchema>;
 
 export const ChunkResultSchema = z.object({
   index: z.number().int().nonnegative(),
-  /** Segments with times in the file; `index` is the chunk's own (the merge renumbers). */
-  segments: z.array(transcriptSegmentSchema),
+  /**
+   * Segments with times in the file; `index` is the chunk's own (the merge renumbers). A chunk
+   * transcribed by a worker from before `speechProbability` (a rolling upgrade) reads as null.
+   */
+  segments: z.array(transcriptSegmentSchema.extend({ speechProbability: transcriptSegmentSchema.shape.speechProbability.default(null) })),
   timings: transcriptTimingsSchema,
   model: transcriptModelInfoSchema,
   options: transcriptOptionsSchema,
