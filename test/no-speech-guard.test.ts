@@ -22,6 +22,7 @@ import { loadEngineConfig } from '@earshot/core/config/engine-config';
 import type { Engine } from '@earshot/core/engine/engine';
 import { loadEngine } from '@earshot/core/engine/load-engine';
 import type { Transcript, TranscriptSegment } from '@earshot/core/results/transcript';
+import { transcriptSchema } from '@earshot/core/results/transcript-schema';
 import { TAGGED_TINY_MODEL_DIR, TEST_AUDIO_DIR } from './setup/paths.js';
 
 const run = promisify(execFile);
@@ -106,6 +107,7 @@ describe('no-speech guard from the VAD’s speech probability', () => {
     expect(tones.noSpeech).toBe(false);
 
     expect(all.summary.noSpeech).toEqual({ segments: 1, seconds: 30 });
+    expect(transcriptSchema.parse(JSON.parse(JSON.stringify(all)))).toEqual(all);
     // the same segments (flagged, in JSON) either way; the text leaves the flagged one out
     expect(dropped.segments).toEqual(all.segments);
     expect(noise.text.length).toBeGreaterThan(0);
