@@ -191,7 +191,7 @@ function transcript(): Transcript {
     text: 'hello world',
     richText: 'hello world',
     segments: [
-      { index: 0, startS: 0.5, endS: 2.5, channel: null, language: 'en', emotion: 'NEUTRAL', event: 'Speech', itn: true, text: 'hello world', rawText: '', richText: 'hello world', tokens, words: segmentWords(tokens), ...UNSCORED_TAGS },
+      { index: 0, startS: 0.5, endS: 2.5, channel: null, language: 'en', emotion: 'NEUTRAL', event: 'Speech', itn: true, text: 'hello world', rawText: '', richText: 'hello world', tokens, words: segmentWords(tokens), ...UNSCORED_TAGS, speechProbability: null },
     ],
     emotionTimeline: [],
     eventTimeline: [],

@@ -33,6 +33,8 @@ interface Segment {
   text: string;
   rawText: string;
   tokens: Token[];
+  speechProbability: { mean: number; max: number } | null;
+  noSpeech: boolean;
 }
 interface TranscriptJson {
   audio: { durationS: number };
@@ -118,6 +120,10 @@ describe('fan-out across worker processes', () => {
       expect(segment.rawText, `segment ${i} raw text`).toBe(want.rawText);
       expect(segment.tokens.map((t) => t.id), `segment ${i} tokens`).toEqual(want.tokens.map((t) => t.id));
       segment.tokens.forEach((t, k) => expect(Math.abs(t.startS - want.tokens[k]!.startS)).toBeLessThan(0.001));
+      // measured once on the whole file by the splitter, carried to the chunk in the manifest
+      expect(segment.speechProbability, `segment ${i} speech probability`).not.toBeNull();
+      expect(segment.speechProbability, `segment ${i} speech probability`).toEqual(want.speechProbability);
+      expect(segment.noSpeech, `segment ${i} noSpeech`).toBe(want.noSpeech);
     });
     for (const field of ['audio', 'text', 'richText', 'summary', 'emotionTimeline', 'eventTimeline'] as const) {
       expect(merged[field], field).toEqual(reference[field]);

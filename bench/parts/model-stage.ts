@@ -1,9 +1,11 @@
 /**
- * Part 1, the model stage: our engine (`engine.transcribe(bytes, { vad: false })`) against
+ * Part 1, the model stage: our engine (`engine.decode` + `engine.transcribeSpans`) against
  * sherpa-onnx-node's SenseVoice OfflineRecognizer on the same generated full-size model, the same
- * files (call-like audio of 5–60 s) and the same thread count, no VAD. Sherpa decodes exactly the
- * spans our engine decodes without VAD (30 s chunks of a longer file), one stream each, so both
- * sides run the model on the same inputs. Both time reading the file through the last result.
+ * files (call-like audio of 5–60 s) and the same thread count, no VAD. Both sides decode exactly the
+ * spans our engine decodes without VAD (30 s chunks of a longer file, from `speechSpans`, untimed),
+ * one stream each, so both run the model on the same inputs; ours is given the spans rather than
+ * `transcribe(bytes, { vad: false })`, which also scores the chunks with Silero (the no-speech
+ * guard), work sherpa-onnx does not do. Both time reading the file through the last result.
  * Each (file, run) is a pair, the order alternating from pair to pair.
  */
 import { join } from 'node:path';
@@ -48,12 +50,12 @@ export async function modelStage(options: PartOptions): Promise<PartResult> {
       ];
       const spans = await Promise.all(files.map((f) => ours.call<Span[]>('spans', { file: f.path })));
       // One untimed pass over the first file on each side (first-run allocations, page cache).
-      await ours.call('transcribe', { file: files[0]!.path, vad: false });
+      await ours.call('transcribeSpans', { file: files[0]!.path, spans: spans[0] });
       await sherpa.call('decodeSpans', { file: files[0]!.path, spans: spans[0] });
 
       const pairs = await alternate(
         runs * files.length,
-        async (p) => (await ours.call<{ wallMs: number }>('transcribe', { file: files[p % files.length]!.path, vad: false })).wallMs,
+        async (p) => (await ours.call<{ wallMs: number }>('transcribeSpans', { file: files[p % files.length]!.path, spans: spans[p % files.length] })).wallMs,
         async (p) => (await sherpa.call<{ wallMs: number }>('decodeSpans', { file: files[p % files.length]!.path, spans: spans[p % files.length] })).wallMs,
       );
       const perRun = Array.from({ length: runs }, (_, r) => {

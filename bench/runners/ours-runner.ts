@@ -7,6 +7,7 @@
  *   load { modelDir, modelFile, threads } → { loadMs }
  *   transcribe { file, vad } → { wallMs, audioS, timings, segments }   (file read + transcribe)
  *   spans { file } → the spans a transcribe with `vad: false` decodes (for sherpa-onnx's side)
+ *   transcribeSpans { file, spans } → as transcribe, but the given spans without VAD (file read + decode + transcribeSpans)
  *   frontEnd { file } → { wallMs, cpuMs, audioS, segments }   (decode + VAD + features, no model)
  */
 import { readFile } from 'node:fs/promises';
@@ -51,6 +52,17 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
     const t = performance.now();
     const bytes = await readFile(args.file as string);
     const transcript = await e.transcribe(bytes, requestOf(args.vad as boolean));
+    const wallMs = performance.now() - t;
+    return { wallMs, audioS: transcript.audio.durationS, timings: transcript.timings, segments: segmentStats(transcript.segments) };
+  },
+
+  // No VAD at all: `vad: false` still runs Silero over its fixed chunks (the no-speech guard), work
+  // sherpa-onnx's side does not do; the model stage compares equal work.
+  async transcribeSpans(args) {
+    const e = loaded();
+    const t = performance.now();
+    const audio = await e.decode(await readFile(args.file as string));
+    const transcript = await e.transcribeSpans(audio, args.spans as { startS: number; endS: number }[], requestOf(false));
     const wallMs = performance.now() - t;
     return { wallMs, audioS: transcript.audio.durationS, timings: transcript.timings, segments: segmentStats(transcript.segments) };
   },

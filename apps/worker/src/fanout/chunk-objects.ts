@@ -27,7 +27,12 @@ import {
 import type { BlobStore } from '@earshot/core/storage/blob-store';
 import { chunkAudioKey, chunkManifestKey, chunkResultKey, chunksPrefix } from '@earshot/core/storage/keys';
 
-const SpanSchema = z.object({ startS: z.number().nonnegative(), endS: z.number().nonnegative() });
+const SpanSchema = z.object({
+  startS: z.number().nonnegative(),
+  endS: z.number().nonnegative(),
+  /** What the splitter's VAD saw in the span (Engine.speechSpans); absent in manifests written before it. */
+  speechProbability: transcriptSegmentSchema.shape.speechProbability.optional(),
+});
 
 export const ChunkManifestSchema = z.object({
   /** Epoch ms at which the splitting run started: the merged transcript's `totalMs` runs from it. */
@@ -57,7 +62,7 @@ export const ChunkManifestSchema = z.object({
       samples: z.number().int().nonnegative(),
       /** The chunk's share of the file (s): see plan-chunks.ts. */
       shareS: z.number().nonnegative(),
-      /** Spans relative to offsetS. */
+      /** Spans relative to offsetS, with their speech probability. */
       spans: z.array(SpanSchema),
     }),
   ),
@@ -66,8 +71,11 @@ export type ChunkManifest = z.infer<typeof ChunkManifestSchema>;
 
 export const ChunkResultSchema = z.object({
   index: z.number().int().nonnegative(),
-  /** Segments with times in the file; `index` is the chunk's own (the merge renumbers). */
-  segments: z.array(transcriptSegmentSchema),
+  /**
+   * Segments with times in the file; `index` is the chunk's own (the merge renumbers). A chunk
+   * transcribed by a worker from before `speechProbability` (a rolling upgrade) reads as null.
+   */
+  segments: z.array(transcriptSegmentSchema.extend({ speechProbability: transcriptSegmentSchema.shape.speechProbability.default(null) })),
   timings: transcriptTimingsSchema,
   model: transcriptModelInfoSchema,
   options: transcriptOptionsSchema,

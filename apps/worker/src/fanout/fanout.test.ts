@@ -5,11 +5,13 @@
  * a BullMQ Worker would, and compares the result with a whole-file run. test/fanout.test.ts does
  * the same across worker processes.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { FlowProducer, Queue, UnrecoverableError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -35,6 +37,7 @@ import { createWebhookDispatcher, type WebhookDispatcher } from '@earshot/core/w
 import { jobEventId } from '../job-webhooks.js';
 import { createJobProcessor } from '../process-job.js';
 import { createChunkProcessor } from './process-chunk.js';
+import { readManifest } from './chunk-objects.js';
 import { createMergeProcessor } from './merge-chunks.js';
 import type { FanoutSettings } from './split-job.js';
 
@@ -92,11 +95,12 @@ const transcribeProcessor = (withFanout: boolean) =>
 const chunkProcessor = () => createChunkProcessor({ ...deps(), engine });
 const mergeProcessor = () => createMergeProcessor(deps());
 
-async function submit(file: string, extra: Record<string, unknown> = {}): Promise<{ id: string; job: Job<TranscriptionJobData> }> {
+/** `file`: a name in .cache/test-audio or an absolute path. */
+async function submit(file: string, request: Record<string, unknown> = {}): Promise<{ id: string; job: Job<TranscriptionJobData> }> {
   const id = `job-${randomUUID()}`;
   const key = audioKey(TENANT, id, 'wav');
-  await store.put(key, await readFile(join(AUDIO_DIR, file)));
-  const options = JobOptionsSchema.parse({ webhook: { url: 'https://hooks.example/earshot' }, ...extra });
+  await store.put(key, await readFile(file.startsWith('/') ? file : join(AUDIO_DIR, file)));
+  const options = JobOptionsSchema.parse({ ...request, webhook: { url: 'https://hooks.example/earshot' } });
   await jobStore.create(newQueuedJobRecord({ id, tenant: TENANT, source: { kind: 'storage', key }, options, metadata: null, idempotencyKey: null }));
   const job = await queue.add('transcribe', { jobId: id, tenant: TENANT }, { jobId: id, attempts: 2 });
   return { id, job };
@@ -127,6 +131,10 @@ describe('fan-out (split → chunks → merge)', () => {
     const total = split.chunks ?? 0;
     expect(total).toBeGreaterThanOrEqual(3);
     expect((await jobStore.get(id))?.chunks).toEqual({ total, done: 0 });
+    // The manifest keeps what the splitter's VAD saw in each span, for the chunk jobs' no-speech flags.
+    const spans = (await readManifest(store, TENANT, id)).chunks.flatMap((c) => c.spans);
+    expect(spans.length).toBe(expected.segments.length);
+    spans.forEach((span, i) => expect(span.speechProbability).toEqual(expected.segments[i]!.speechProbability));
     // The chunks carry their share of the file (the backlog sums them), adding up to its length.
     const chunks = await chunkJobs(id, total);
     const shares = chunks.map((c) => c.data.audio?.durationS ?? 0);
@@ -154,6 +162,9 @@ describe('fan-out (split → chunks → merge)', () => {
       expect(segment.tokens.map((t) => t.id)).toEqual(want.tokens.map((t) => t.id));
       segment.tokens.forEach((t, k) => expect(Math.abs(t.startS - want.tokens[k]!.startS)).toBeLessThan(0.001));
       expect(segment.rawText).toBe(want.rawText);
+      expect(segment.speechProbability).not.toBeNull();
+      expect(segment.speechProbability).toEqual(want.speechProbability);
+      expect(segment.noSpeech).toBe(want.noSpeech);
     });
     // Same shape: the document a whole-file run gives, built by the same builder.
     const { timings: _t1, segments: _s1, ...restMerged } = merged;
@@ -194,6 +205,38 @@ describe('fan-out (split → chunks → merge)', () => {
     expect(merged.emotionTimeline).toEqual(expected.emotionTimeline);
     expect(merged.summary).toEqual(expected.summary);
     expect(await chunkObjects(id)).toEqual([]);
+  });
+
+  it('without VAD, flags a chunk of noise as a whole-file run does: the probabilities travel in the manifest', async () => {
+    // 30 s of noise, then long-45s.wav: fixed 30 s spans [0, 30) noise, [30, 60), [60, 77) speech
+    const dir = await mkdtemp(join(tmpdir(), 'earshot-fanout-noise-'));
+    try {
+      const file = join(dir, 'noise-then-speech.wav');
+      const noise = Array<string>(15).fill(join(AUDIO_DIR, 'noise-only.wav'));
+      await promisify(execFile)('sox', [...noise, join(AUDIO_DIR, 'long-45s.wav'), file]);
+      const whole = await submit(file, { vad: false, dropNoSpeech: true });
+      expect(await transcribeProcessor(false)(whole.job)).toMatchObject({ status: 'completed' });
+      const expected = await transcriptOf(whole.id);
+      expect(expected.segments.map((s) => s.noSpeech)).toEqual([true, false, false]);
+      expect(expected.segments[0]!.speechProbability!.max).toBeLessThan(0.35);
+
+      const { id, job } = await submit(file, { vad: false, dropNoSpeech: true });
+      const split = await transcribeProcessor(true)(job);
+      expect(split.status).toBe('split');
+      const chunks = await chunkJobs(id, split.chunks ?? 0);
+      expect(chunks.length).toBe(3);
+      for (const chunk of chunks) expect(await chunkProcessor()(chunk)).toMatchObject({ status: 'completed' });
+      const merge = (await queue.getJob(mergeJobId(id))) as unknown as Job<MergeJobData>;
+      expect(await mergeProcessor()(merge)).toMatchObject({ status: 'completed' });
+      const merged = await transcriptOf(id);
+      expect(merged.segments.map((s) => [s.startS, s.endS, s.speechProbability, s.noSpeech])).toEqual(
+        expected.segments.map((s) => [s.startS, s.endS, s.speechProbability, s.noSpeech]),
+      );
+      expect(merged.summary.noSpeech).toEqual({ segments: 1, seconds: 30 });
+      expect(merged.text).toBe(expected.text);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('ends the chunks of a canceled job at once and deletes their objects', async () => {

@@ -45,6 +45,18 @@ describe('planChunks', () => {
     expect(chunk?.spans).toEqual([{ startS: 0, endS: 3.456 }, { startS: 4.099, endS: 10.332 }]);
   });
 
+  it("keeps each span's speech probability (measured on the whole file), and leaves it absent where it was", () => {
+    const p = { mean: 0.2, max: 0.3 };
+    const chunks = planChunks([{ startS: 1, endS: 5, speechProbability: p }, { startS: 6, endS: 9, speechProbability: null }, { startS: 30, endS: 31 }], 40, 20);
+    expect(chunks.map((c) => c.spans)).toEqual([
+      [
+        { startS: 0, endS: 4, speechProbability: p },
+        { startS: 5, endS: 8, speechProbability: null },
+      ],
+      [{ startS: 0, endS: 1 }],
+    ]);
+  });
+
   it('makes no chunk of no speech', () => {
     expect(planChunks([], 900, 300)).toEqual([]);
   });

@@ -19,7 +19,7 @@ export interface ChunkPlan {
   /** The chunk's share of the file: [shareStartS, shareEndS). */
   shareStartS: number;
   shareEndS: number;
-  /** The chunk's spans relative to `offsetS` (whole ms). */
+  /** The chunk's spans relative to `offsetS` (whole ms), with their speech probability. */
   spans: SpeechSpan[];
 }
 
@@ -52,7 +52,12 @@ export function planChunks(spans: readonly SpeechSpan[], durationS: number, chun
       endS: group.at(-1)!.endS,
       shareStartS: index === 0 ? 0 : offsetS,
       shareEndS: next ? next[0]!.startS : Math.max(durationS, group.at(-1)!.endS),
-      spans: group.map((s) => ({ startS: round3(s.startS - offsetS), endS: round3(s.endS - offsetS) })),
+      spans: group.map((s) => ({
+        startS: round3(s.startS - offsetS),
+        endS: round3(s.endS - offsetS),
+        // measured on the whole file: the chunk job flags its segments as a whole-file run would
+        ...(s.speechProbability !== undefined && { speechProbability: s.speechProbability }),
+      })),
     };
   });
 }

@@ -93,7 +93,7 @@ async function splitDecoded(
   hooks.onProgress?.({ phase: 'vad', fraction: 0.05, segmentsDone: 0, segmentsTotal: 0, audioS: audio.durationS });
   const vadStarted = performance.now();
   const spans = await engine.speechSpans(audio, request, hooks.signal);
-  const vadMs = request.vad === false ? 0 : performance.now() - vadStarted;
+  const vadMs = performance.now() - vadStarted; // with VAD off: scoring the fixed chunks
   checkAbort(hooks.signal);
   const plan = planChunks(spans, audio.durationS, fanout.chunkS);
   if (plan.length < 2) {

@@ -1,4 +1,7 @@
 import type { TranscriptSegment } from '../results/transcript.js';
+import { DEFAULT_SEGMENTER_OPTIONS, negativeThreshold } from '../vad/segmenter.js';
+import type { SpeechProbability } from '../vad/span-probability.js';
+import type { VadOptions } from '../vad/vad-options.js';
 import { confidenceOf, pickAmong, type TagScorer } from './tag-confidence.js';
 
 /** The tag fields of a segment that come from its query-frame scores (transcript 1.1). */
@@ -60,4 +63,17 @@ export function scoreSegmentTags(
     eventConfidence: confidenceOf(d.event, emitted.event),
     noSpeech: emitted.language === 'nospeech' || (d.language.nospeech ?? 0) >= NO_SPEECH_MIN_PROB,
   };
+}
+
+/**
+ * The VAD half of the no-speech guard (the model's half is `noSpeech` of {@link scoreSegmentTags}):
+ * no window of the span reached the VAD's negative threshold, the probability below which Silero
+ * holds that speech has surely ended (the request's `negThreshold`, by default its threshold −
+ * 0.15: 0.35; with VAD off, the default threshold's 0.35). Only the max counts: a span with one
+ * clear word in a long silence has a low mean, and its text must stay. Unmeasured (null) → false.
+ */
+export function vadSaysNoSpeech(speech: SpeechProbability | null, vad: Pick<VadOptions, 'threshold' | 'negThreshold'> | false): boolean {
+  if (!speech) return false;
+  const below = vad ? negativeThreshold(vad.threshold, vad.negThreshold) : negativeThreshold(DEFAULT_SEGMENTER_OPTIONS.threshold);
+  return speech.max < below;
 }

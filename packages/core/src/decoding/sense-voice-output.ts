@@ -26,8 +26,17 @@ export interface SlotPieces {
   itn: string | null;
 }
 
-/** Segment fields scored from the query frames afterwards (decoding/segment-tags.ts). */
-type ScoredTagField = 'words' | 'languageProbs' | 'emotionProbs' | 'eventProbs' | 'languageConfidence' | 'emotionConfidence' | 'eventConfidence' | 'noSpeech';
+/** Segment fields scored afterwards: from the query frames (decoding/segment-tags.ts) and the VAD (the span's). */
+type ScoredTagField =
+  | 'words'
+  | 'languageProbs'
+  | 'emotionProbs'
+  | 'eventProbs'
+  | 'languageConfidence'
+  | 'emotionConfidence'
+  | 'eventConfidence'
+  | 'noSpeech'
+  | 'speechProbability';
 
 /** One segment's decode: a TranscriptSegment without its place in the audio (times, channel) or tag scores, plus the raw slot pieces. */
 export interface SegmentDecode extends Omit<TranscriptSegment, 'index' | 'startS' | 'endS' | 'channel' | ScoredTagField> {

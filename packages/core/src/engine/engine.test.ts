@@ -7,6 +7,7 @@ import type { SenseVoiceMetadata } from '../model/model-metadata.js';
 import type { TranscriptSegment } from '../results/transcript.js';
 import type { SpeechSegment } from '../vad/segmenter.js';
 import type { SpeechDetector } from '../vad/speech-detector.js';
+import type { ScoredSpeechSegment, SpeechProbability } from '../vad/span-probability.js';
 import type { VadOptions } from '../vad/vad-options.js';
 import { createEngine, type Engine } from './engine.js';
 
@@ -36,9 +37,19 @@ const metadata: SenseVoiceMetadata = {
   raw: {},
 };
 
-function fakeParts(spans: SpeechSegment[], batchDelayMs = 0, maxBatchItems = 32) {
+/**
+ * `spans`: what the fake VAD detects (without a speechProbability: null, not measured);
+ * `scoreOf`: what it says a span it is asked to score (`score`, VAD off) holds.
+ */
+function fakeParts(
+  spans: (SpeechSegment & { speechProbability?: SpeechProbability | null })[],
+  batchDelayMs = 0,
+  maxBatchItems = 32,
+  scoreOf: (span: SpeechSegment) => SpeechProbability | null = () => null,
+) {
   const batches: number[][] = [];
   const detected: VadOptions[] = [];
+  const scored: SpeechSegment[][] = [];
   const closed: string[] = [];
   const counts = { computed: 0, decoded: 0, maxAhead: 0 };
   const runner: InferenceRunner = {
@@ -53,9 +64,13 @@ function fakeParts(spans: SpeechSegment[], batchDelayMs = 0, maxBatchItems = 32)
     close: async () => void closed.push('runner'),
   };
   const speechDetector: SpeechDetector = {
-    detect: async (_source, options) => {
+    detect: async (_source, options): Promise<ScoredSpeechSegment[]> => {
       detected.push(options);
-      return spans;
+      return spans.map((s) => ({ ...s, speechProbability: s.speechProbability ?? null }));
+    },
+    score: async (_source, given) => {
+      scored.push([...given]);
+      return given.map((s) => ({ startS: s.startS, endS: s.endS, speechProbability: scoreOf(s) }));
     },
     close: async () => void closed.push('speech detector'),
   };
@@ -75,7 +90,7 @@ function fakeParts(spans: SpeechSegment[], batchDelayMs = 0, maxBatchItems = 32)
     config: { ffmpegPath: 'none', maxAudioS: 3600, batchSizeS: 60, maxBatchItems },
     modelFile: 'model.int8.onnx',
   });
-  return { engine, batches, detected, closed, counts };
+  return { engine, batches, detected, scored, closed, counts };
 }
 
 function silence(durationS: number): DecodedAudio {
@@ -125,28 +140,73 @@ describe('createEngine with a fake runner and a fake speech detector', () => {
     expect(seen.map((s) => s.index)).toEqual([0, 1, 2]);
   });
 
-  it('speechSpans is what the detector found, on whole milliseconds', async () => {
-    const { engine } = fakeParts([{ startS: 0.12345, endS: 0.6789 }]);
-    expect(await engine.speechSpans(silence(1))).toEqual([{ startS: 0.123, endS: 0.679 }]);
+  it('speechSpans is what the detector found, on whole milliseconds, with its speech probability', async () => {
+    const { engine } = fakeParts([{ startS: 0.12345, endS: 0.6789, speechProbability: { mean: 0.5, max: 0.9 } }]);
+    expect(await engine.speechSpans(silence(1))).toEqual([{ startS: 0.123, endS: 0.679, speechProbability: { mean: 0.5, max: 0.9 } }]);
   });
 
-  it('without VAD cuts fixed 30 s chunks and never asks the detector', async () => {
-    const { engine, batches, detected } = fakeParts([]);
+  it('without VAD cuts fixed 30 s chunks, never asks the detector to detect, and has it score the chunks', async () => {
+    const { engine, batches, detected, scored } = fakeParts([], 0, 32, (s) => ({ mean: 0.1, max: s.startS === 30 ? 0.9 : 0.2 }));
     const transcript = await engine.transcribeAudio(silence(65), { vad: false });
     expect(detected).toEqual([]);
-    expect(transcript.segments.map((s) => [s.startS, s.endS])).toEqual([
+    const chunks = [
       [0, 30],
       [30, 60],
       [60, 65],
+    ];
+    expect(scored.map((spans) => spans.map((s) => [s.startS, s.endS]))).toEqual([chunks]);
+    expect(transcript.segments.map((s) => [s.startS, s.endS])).toEqual(chunks);
+    // VAD off: the default threshold's negative threshold, 0.35
+    expect(transcript.segments.map((s) => [s.speechProbability?.max, s.noSpeech])).toEqual([
+      [0.2, true],
+      [0.9, false],
+      [0.2, true],
     ]);
     expect(batches.flat()).toEqual([300, 300, 50]);
   });
 
-  it('transcribeSpans shifts a chunk’s spans by its offset', async () => {
-    const { engine, detected } = fakeParts([]);
-    const transcript = await engine.transcribeSpans(silence(1), [{ startS: 0.2, endS: 0.3 }], {}, {}, { offsetS: 100 });
+  it("flags a segment noSpeech when the VAD's max stays below the request's negative threshold", async () => {
+    const p = (max: number): SpeechProbability => ({ mean: max / 2, max });
+    const spans = [
+      { startS: 0, endS: 0.3, speechProbability: p(0.34) },
+      { startS: 0.5, endS: 0.8, speechProbability: p(0.36) },
+      { startS: 1, endS: 1.3, speechProbability: p(0.2) },
+      { startS: 1.5, endS: 1.8, speechProbability: null },
+      { startS: 2, endS: 2.3 },
+    ];
+    const { engine } = fakeParts(spans);
+    const flags = async (vad: object): Promise<[number | undefined, boolean][]> =>
+      (await engine.transcribeAudio(silence(3), { vad })).segments.map((s) => [s.speechProbability?.max, s.noSpeech]);
+    // default threshold 0.5 → below 0.35; unmeasured spans are never flagged by the VAD
+    expect(await flags({})).toEqual([
+      [0.34, true],
+      [0.36, false],
+      [0.2, true],
+      [undefined, false],
+      [undefined, false],
+    ]);
+    // threshold 0.3 → below 0.15
+    expect((await flags({ threshold: 0.3 })).map(([, f]) => f)).toEqual([false, false, false, false, false]);
+    // an explicit negThreshold is the VAD's own
+    expect((await flags({ threshold: 0.5, negThreshold: 0.25 })).map(([, f]) => f)).toEqual([false, false, true, false, false]);
+    const t = await engine.transcribeAudio(silence(3), { dropNoSpeech: true });
+    expect(t.summary.noSpeech).toEqual({ segments: 2, seconds: 0.6 });
+    expect(t.segments[0]).toMatchObject({ speechProbability: { mean: 0.17, max: 0.34 }, noSpeech: true });
+  });
+
+  it('transcribeSpans shifts a chunk’s spans by its offset and keeps their speech probability', async () => {
+    const { engine, detected, scored } = fakeParts([]);
+    const spans = [
+      { startS: 0.2, endS: 0.3 },
+      { startS: 0.4, endS: 0.5, speechProbability: { mean: 0.01, max: 0.02 } },
+    ];
+    const transcript = await engine.transcribeSpans(silence(1), spans, {}, {}, { offsetS: 100 });
     expect(detected).toEqual([]);
-    expect(transcript.segments.map((s) => [s.startS, s.endS, s.text])).toEqual([[100.2, 100.3, 'one']]);
+    expect(scored).toEqual([]);
+    expect(transcript.segments.map((s) => [s.startS, s.endS, s.text, s.speechProbability, s.noSpeech])).toEqual([
+      [100.2, 100.3, 'one', null, false],
+      [100.4, 100.5, 'one', { mean: 0.01, max: 0.02 }, true],
+    ]);
   });
 
   it("a canceled request's waiting segments leave the batcher's queue", async () => {

@@ -3,7 +3,7 @@ import { memorySampleSource, type SampleSource } from '../audio/sample-source.js
 import type { EngineConfig } from '../config/engine-config.js';
 import type { SymbolTable } from '../decoding/symbol-table.js';
 import { decodeSenseVoiceOutput } from '../decoding/sense-voice-output.js';
-import { scoreSegmentTags } from '../decoding/segment-tags.js';
+import { scoreSegmentTags, vadSaysNoSpeech } from '../decoding/segment-tags.js';
 import { createTagScorer, type TagScorer } from '../decoding/tag-confidence.js';
 import { AppError } from '../errors/app-error.js';
 import type { SegmentBatcher } from '../model/dynamic-batcher.js';
@@ -13,6 +13,7 @@ import { buildTranscript } from '../results/build-transcript.js';
 import { segmentWords } from '../results/words.js';
 import { MAX_SEPARATE_CHANNELS, type Transcript, type TranscriptSegment, type TranscriptTimings } from '../results/transcript.js';
 import type { SpeechDetector } from '../vad/speech-detector.js';
+import type { SpeechProbability } from '../vad/span-probability.js';
 import { feedSegments, type FeatureComputer, type FeedLimits } from './segment-feed.js';
 import { SegmentsInOrder } from './segments-in-order.js';
 import { CheckedTranscribeRequestSchema, promptLanguage, type TranscribeRequestInput, type TranscribeRequest } from './transcribe-request.js';
@@ -29,6 +30,8 @@ const EMO_UNKNOWN_PIECE = '<|EMO_UNKNOWN|>';
 export interface SpeechSpan {
   startS: number;
   endS: number;
+  /** What the VAD saw inside the span (mean and max window probability); absent or null: not measured. */
+  speechProbability?: SpeechProbability | null;
 }
 
 export type TranscribePhase = 'decoding' | 'vad' | 'features' | 'inference' | 'done';
@@ -90,8 +93,9 @@ export interface Engine {
   open(path: string, signal?: AbortSignal, channel?: number): Promise<DecodedSource>;
   /**
    * The spans `transcribeAudio` decodes one by one: the request's VAD (or fixed 30 s chunks when
-   * VAD is off), boundaries on whole milliseconds. A fan-out splitter groups these into chunks and
-   * hands each chunk's spans to `transcribeSpans`.
+   * VAD is off), boundaries on whole milliseconds, each with the speech probability the VAD saw in
+   * it (chunks too). A fan-out splitter groups these into chunks and hands each chunk's spans to
+   * `transcribeSpans`.
    */
   speechSpans(audio: EngineAudio, request?: TranscribeRequestInput, signal?: AbortSignal): Promise<SpeechSpan[]>;
   /** Transcribes already decoded 16 kHz mono audio. */
@@ -104,7 +108,8 @@ export interface Engine {
   /**
    * Transcribes exactly `spans` of `audio`, without VAD: the rest of `transcribeAudio`'s pipeline
    * (features, shared batches, decoding, transcript), so a span gives the same segment and tokens
-   * whichever entry point decoded it. For a fan-out chunk, `audio` is the chunk, `spans` are
+   * whichever entry point decoded it (a span's `speechProbability` becomes its segment's, null when
+   * absent, and counts in `noSpeech`). For a fan-out chunk, `audio` is the chunk, `spans` are
    * relative to it and `offsetS` is where the chunk starts in the file: every time in the result
    * (segments, tokens) is a time in the file. `clock` carries the time already spent on this
    * audio (decode, VAD) when the caller did those steps itself. A request with
@@ -332,7 +337,7 @@ class PipelineEngine implements Engine {
     const t = performance.now();
     const source = sourceOf(audio);
     const spans = await this.spansOf(source, request, hooks.signal);
-    const vadMs = request.vad ? performance.now() - t : 0;
+    const vadMs = performance.now() - t;
     if (hooks.signal?.aborted) throw new AppError('JOB_CANCELED', 'transcription canceled');
     return this.transcribeSpanList(audio, source, spans, request, hooks, { ...clock, vadMs }, 0);
   }
@@ -356,7 +361,11 @@ class PipelineEngine implements Engine {
   private async spansOf(source: SampleSource, request: TranscribeRequest, signal: AbortSignal | undefined): Promise<SpeechSpan[]> {
     // Boundaries snap to the millisecond (16 samples) so that a segment's reported
     // startS/endS name exactly the samples that were decoded.
-    const spans = request.vad ? await this.speechDetector.detect(source, request.vad, signal) : fixedChunks(source.durationS, NO_VAD_CHUNK_S);
+    // Without VAD the fixed chunks are still scored by it, for the no-speech guard (about 0.5 % of
+    // the audio's length in CPU time: see the README's "No-speech guard").
+    const spans = request.vad
+      ? await this.speechDetector.detect(source, request.vad, signal)
+      : await this.speechDetector.score(source, fixedChunks(source.durationS, NO_VAD_CHUNK_S), signal);
     return spans.map(toMs);
   }
 
@@ -424,7 +433,9 @@ class PipelineEngine implements Engine {
       });
       const { slotPieces: _slots, ...rest } = decoded;
       const tags = scoreSegmentTags(decoded, greedy.queryLogProbs, this.tags, request);
-      return { index, startS, endS: round3(span.endS + offsetS), channel, ...rest, words: segmentWords(rest.tokens), ...tags };
+      const speechProbability = span.speechProbability ?? null;
+      const noSpeech = tags.noSpeech || vadSaysNoSpeech(speechProbability, request.vad);
+      return { index, startS, endS: round3(span.endS + offsetS), channel, ...rest, words: segmentWords(rest.tokens), ...tags, noSpeech, speechProbability };
     };
     const early = hooks.onSegment ? new SegmentsInOrder(toSegment, hooks.onSegment) : null;
     const { decodes, featuresMs } = await feedSegments({
@@ -586,6 +597,10 @@ class ChannelProgress {
 
 const PHASE_ORDER: readonly TranscribePhase[] = ['decoding', 'vad', 'features', 'inference', 'done'];
 
-const toMs = (s: SpeechSpan): SpeechSpan => ({ startS: round3(s.startS), endS: round3(s.endS) });
+const toMs = (s: SpeechSpan): SpeechSpan => ({
+  startS: round3(s.startS),
+  endS: round3(s.endS),
+  ...(s.speechProbability !== undefined && { speechProbability: s.speechProbability }),
+});
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;

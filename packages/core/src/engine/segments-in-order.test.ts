@@ -18,6 +18,7 @@ const segmentOf = (text: string, index: number): TranscriptSegment => ({
   tokens: [],
   words: [],
   ...UNSCORED_TAGS,
+  speechProbability: null,
 });
 
 describe('SegmentsInOrder', () => {

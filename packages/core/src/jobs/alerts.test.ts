@@ -22,6 +22,7 @@ function transcriptOf(durationS: number, spans: [number, number, string | null, 
     tokens: [],
     words: [],
     ...UNSCORED_TAGS,
+    speechProbability: null,
   }));
   return buildTranscript({
     audio: { durationS, format: 'wav', sampleRate: 16_000, channels: 1 },

@@ -15,7 +15,7 @@ function segment(index: number, startS: number, endS: number, pieces: string[]):
   const ids = pieces.map((p) => symbols.id(p) as number);
   const decoded = decodeSenseVoiceOutput({ ids, frames: ids.map((_, i) => i) }, symbols, { segmentStartS: startS, lfrWindowShift: 6 });
   const { slotPieces: _slots, ...rest } = decoded;
-  return { index, startS, endS, channel: null, ...rest, words: segmentWords(rest.tokens), ...UNSCORED_TAGS };
+  return { index, startS, endS, channel: null, ...rest, words: segmentWords(rest.tokens), ...UNSCORED_TAGS, speechProbability: null };
 }
 
 function input(segments: TranscriptSegment[], synthetic = false): BuildTranscriptInput {

@@ -49,7 +49,18 @@ export const transcriptSegmentSchema = z.object({
   languageConfidence: confidence.describe('Since 1.1. Probability of `language` among all language tags; null when unknown.'),
   emotionConfidence: confidence.describe('Since 1.1. Probability of `emotion` in emotionProbs; null when unknown.'),
   eventConfidence: confidence.describe('Since 1.1. Probability of `event` in eventProbs; null when unknown.'),
-  noSpeech: z.boolean().describe('Since 1.1. The language frame says nospeech (probability >= 0.5) or emitted it.'),
+  noSpeech: z
+    .boolean()
+    .describe(
+      'Since 1.1. Likely no speech here: the language frame says nospeech (probability >= 0.5) or emitted it, or (since 1.2) speechProbability.max is below the VAD negative threshold (the request vad.negThreshold, by default vad.threshold - 0.15 = 0.35; 0.35 with VAD off).',
+    ),
+  speechProbability: z
+    .object({
+      mean: probability.describe('Mean speech probability of the 32 ms VAD windows the segment covers.'),
+      max: probability.describe('Highest speech probability of those windows.'),
+    })
+    .nullable()
+    .describe('Since 1.2. What the VAD (Silero) saw inside the segment, with VAD on or off; null when not measured.'),
 });
 
 export const timelineIntervalSchema = z.object({

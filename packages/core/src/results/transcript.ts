@@ -79,8 +79,19 @@ export interface TranscriptSegment {
   languageConfidence: number | null;
   emotionConfidence: number | null;
   eventConfidence: number | null;
-  /** The language frame says "nospeech" (probability ≥ 0.5) or emitted it: likely no speech here. */
+  /**
+   * Likely no speech here (music, noise, silence): the language frame says "nospeech"
+   * (probability ≥ 0.5) or emitted it, or (since 1.2) `speechProbability.max` is below the VAD's
+   * negative threshold (the request's `vad.negThreshold`, by default `vad.threshold` − 0.15 = 0.35;
+   * 0.35 with VAD off): no 32 ms window of the segment looked like speech to the VAD.
+   */
   noSpeech: boolean;
+  /**
+   * Since 1.2. What the VAD (Silero) saw inside the segment: the mean and the max of its speech
+   * probability over the 32 ms windows the segment covers. Measured with VAD on (the span the
+   * VAD found) and off (the fixed 30 s chunk); null when not measured (a caller's own spans).
+   */
+  speechProbability: { mean: number; max: number } | null;
 }
 
 /** Consecutive segments with the same label, merged across gaps ≤ 1 s (results/timeline.ts). */

@@ -104,7 +104,7 @@ function resolveOptions(
   frameS: number,
 ): Required<Omit<SegmenterOptions, 'negThreshold'>> & { negThreshold: number } {
   const merged = { ...DEFAULT_SEGMENTER_OPTIONS, ...definedOnly(options) };
-  const negThreshold = options.negThreshold ?? Math.min(merged.threshold, Math.max(merged.threshold - 0.15, 0.01));
+  const negThreshold = negativeThreshold(merged.threshold, options.negThreshold);
   const problems: string[] = [];
   if (!(frameS > 0)) problems.push(`frameS must be > 0 (got ${frameS})`);
   if (!(merged.threshold > 0 && merged.threshold <= 1)) problems.push('threshold must be in (0, 1]');
@@ -119,6 +119,14 @@ function resolveOptions(
     throw new AppError('INVALID_OPTIONS', `invalid VAD options: ${problems.join('; ')}`, { details: { problems } });
   }
   return { ...merged, negThreshold };
+}
+
+/**
+ * The probability below which speech surely ends (silero's rule): `negThreshold` when given,
+ * else threshold − 0.15, at least 0.01 and at most threshold.
+ */
+export function negativeThreshold(threshold: number, negThreshold?: number): number {
+  return negThreshold ?? Math.min(threshold, Math.max(threshold - 0.15, 0.01));
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

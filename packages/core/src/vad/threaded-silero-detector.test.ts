@@ -4,7 +4,8 @@ import { memorySampleSource, type SampleSource } from '../audio/sample-source.js
 import { AppError } from '../errors/app-error.js';
 import { detectSpeech } from './detect-speech.js';
 import type { SpeechSegment } from './segmenter.js';
-import { SileroVad } from './silero-vad.js';
+import { SILERO_FRAME_S, SileroVad } from './silero-vad.js';
+import { scoreSpans, type ScoredSpeechSegment } from './span-probability.js';
 import { ensureTestAudio, longCorpusSamples, readWav16kMono } from './test-audio-fixtures.js';
 import { ThreadedSileroDetector } from './threaded-silero-detector.js';
 import { VadOptionsSchema, type VadOptions } from './vad-options.js';
@@ -16,7 +17,7 @@ const LONG = 'corpus ≥ 10 min';
 
 const options: VadOptions = VadOptionsSchema.parse({});
 const audio = new Map<string, Float32Array>();
-const serial = new Map<string, SpeechSegment[]>();
+const serial = new Map<string, ScoredSpeechSegment[]>();
 let detector: ThreadedSileroDetector;
 
 beforeAll(async () => {
@@ -95,6 +96,48 @@ describe('ThreadedSileroDetector', () => {
       await Promise.all([regions.close(), vad.close()]);
     }
   }, 60_000);
+
+  it('gives each segment the serial run’s speech probabilities, and scores given spans folding blocks as they come', async () => {
+    const vad = await SileroVad.create();
+    const small = await ThreadedSileroDetector.start({ blockS: 0.5 });
+    const regions = await ThreadedSileroDetector.start({ minRegionS: 10, warmupS: 2, blockS: 1 });
+    try {
+      for (const name of ['music-tones.wav', 'en-60s.wav']) {
+        const samples = audio.get(name)!;
+        const want = serial.get(name)!;
+        const got = await detector.detect(source(name), options);
+        expect(got.length).toBe(want.length);
+        got.forEach((g, k) => {
+          const w = want[k]!.speechProbability!;
+          expect(Math.abs(g.speechProbability!.mean - w.mean), `${name} #${k} mean`).toBeLessThanOrEqual(1e-4);
+          expect(Math.abs(g.speechProbability!.max - w.max), `${name} #${k} max`).toBeLessThanOrEqual(1e-4);
+          // the segmenter starts a segment only at a window ≥ threshold
+          expect(g.speechProbability!.max).toBeGreaterThanOrEqual(options.threshold);
+        });
+        // fixed 4 s spans (the last one short): the fold over blocks of 0.5 s = the fold over the whole array
+        const spans = Array.from({ length: Math.ceil(samples.length / 16_000 / 4) }, (_, i) => ({
+          startS: i * 4,
+          endS: Math.min(samples.length / 16_000, (i + 1) * 4),
+        }));
+        const whole = scoreSpans(await vad.probabilities(samples), SILERO_FRAME_S, spans);
+        const folded = await small.score(source(name), spans);
+        expect(folded.map((s) => [s.startS, s.endS])).toEqual(spans.map((s) => [s.startS, s.endS]));
+        folded.forEach((f, k) => {
+          expect(Math.abs(f.speechProbability!.mean - whole[k]!.speechProbability!.mean)).toBeLessThanOrEqual(1e-4);
+          expect(Math.abs(f.speechProbability!.max - whole[k]!.speechProbability!.max)).toBeLessThanOrEqual(1e-4);
+        });
+        // regions: blocks of several streams arrive interleaved; the fold takes them in any order
+        const interleaved = await regions.score(source(name), spans);
+        const regionWhole = scoreSpans(await regions.probabilities(source(name)), SILERO_FRAME_S, spans);
+        interleaved.forEach((f, k) => {
+          expect(Math.abs(f.speechProbability!.mean - regionWhole[k]!.speechProbability!.mean)).toBeLessThanOrEqual(1e-4);
+          expect(Math.abs(f.speechProbability!.max - regionWhole[k]!.speechProbability!.max)).toBeLessThanOrEqual(1e-4);
+        });
+      }
+    } finally {
+      await Promise.all([vad.close(), small.close(), regions.close()]);
+    }
+  }, 120_000);
 
   it('stops a canceled job with JOB_CANCELED and leaves the other jobs’ streams alone', async () => {
     const controller = new AbortController();

@@ -32,6 +32,7 @@ function seg(
     tokens,
     words: segmentWords(tokens),
     ...UNSCORED_TAGS,
+    speechProbability: null,
     ...tags,
   };
 }
