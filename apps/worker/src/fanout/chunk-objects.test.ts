@@ -52,8 +52,14 @@ describe('chunk object schemas', () => {
     expect(ChunkManifestSchema.safeParse(bad).success).toBe(false);
   });
 
-  it('read a chunk result without speechProbability (an older worker) as null, and keep it when present', () => {
-    expect(ChunkResultSchema.parse({ ...result, segments: [segment] }).segments[0]!.speechProbability).toBeNull();
+  it('read a chunk result without speechProbability and channel (an older worker) as null and mixed, and keep them when present', () => {
+    const old = ChunkResultSchema.parse({ ...result, segments: [segment] });
+    expect(old.segments[0]!.speechProbability).toBeNull();
+    expect(old.segments[0]!.channel).toBeNull();
+    expect(old.options).toMatchObject({ channels: 'mix', channelNames: null });
+    const onChannel = ChunkResultSchema.parse({ ...result, segments: [{ ...segment, channel: 1 }], options: { ...result.options, channels: 'separate', channelNames: ['a', 'b'] } });
+    expect(onChannel.segments[0]!.channel).toBe(1);
+    expect(onChannel.options).toMatchObject({ channels: 'separate', channelNames: ['a', 'b'] });
     const measured = { ...segment, speechProbability: { mean: 0.3, max: 0.9 } };
     expect(ChunkResultSchema.parse({ ...result, segments: [measured] }).segments[0]!.speechProbability).toEqual({ mean: 0.3, max: 0.9 });
   });

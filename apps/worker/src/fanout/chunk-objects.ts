@@ -73,12 +73,21 @@ export const ChunkResultSchema = z.object({
   index: z.number().int().nonnegative(),
   /**
    * Segments with times in the file; `index` is the chunk's own (the merge renumbers). A chunk
-   * transcribed by a worker from before `speechProbability` (a rolling upgrade) reads as null.
+   * transcribed by a worker from before schema 1.2 (a rolling upgrade) lacks `speechProbability`
+   * and `channel`: they read as null (it ran mixed down), its options as `channels: 'mix'`.
    */
-  segments: z.array(transcriptSegmentSchema.extend({ speechProbability: transcriptSegmentSchema.shape.speechProbability.default(null) })),
+  segments: z.array(
+    transcriptSegmentSchema.extend({
+      speechProbability: transcriptSegmentSchema.shape.speechProbability.default(null),
+      channel: transcriptSegmentSchema.shape.channel.default(null),
+    }),
+  ),
   timings: transcriptTimingsSchema,
   model: transcriptModelInfoSchema,
-  options: transcriptOptionsSchema,
+  options: transcriptOptionsSchema.extend({
+    channels: transcriptOptionsSchema.shape.channels.default('mix'),
+    channelNames: transcriptOptionsSchema.shape.channelNames.default(null),
+  }),
 });
 export type ChunkResult = z.infer<typeof ChunkResultSchema>;
 
