@@ -28,7 +28,6 @@ import { JobStore } from '@earshot/core/jobs/job-store';
 import { createTranscriptionQueue } from '@earshot/core/queue/transcription-queue';
 import { SYNTHETIC_LABEL } from '@earshot/core/results/formats/format-transcript';
 import type { Transcript } from '@earshot/core/results/transcript';
-import { wordsOf } from '@earshot/core/results/words';
 import { FsBlobStore } from '@earshot/core/storage/fs-blob-store';
 import { createRedisWebhookAttemptsStore } from '@earshot/core/webhooks/attempts-store';
 import { TAGGED_TINY_MODEL_DIR } from './setup/paths.js';
@@ -123,7 +122,7 @@ describe('POST /v1/audio/transcriptions with the openai SDK', () => {
     expect(vtt.startsWith(`WEBVTT\n\nNOTE ${SYNTHETIC_LABEL}`)).toBe(true);
   });
 
-  it('verbose_json: OpenAI\'s shape plus emotion, event, language and the timelines; words from the tokens', async () => {
+  it('verbose_json: OpenAI\'s shape plus emotion, event, language and the timelines; words from segments[].words', async () => {
     const verbose = (await client.audio.transcriptions.create({
       file: file('en.wav'),
       model: 'whisper-1',
@@ -142,7 +141,8 @@ describe('POST /v1/audio/transcriptions with the openai SDK', () => {
     expect(verbose.emotion_timeline).toEqual(transcript.emotionTimeline.map((i) => ({ start: i.startS, end: i.endS, label: i.label })));
     expect(verbose.event_timeline).toEqual(transcript.eventTimeline.map((i) => ({ start: i.startS, end: i.endS, label: i.label })));
     const words = verbose.words ?? [];
-    expect(words).toEqual(wordsOf(transcript.segments).map((w) => ({ word: w.word, start: w.startS, end: w.endS })));
+    // The transcript's own words (segments[].words), in order.
+    expect(words).toEqual(transcript.segments.flatMap((s) => s.words).map((w) => ({ word: w.word, start: w.startS, end: w.endS })));
     expect(words.length).toBeGreaterThan(0);
     for (const [i, w] of words.entries()) {
       expect(w.end).toBeGreaterThan(w.start);
@@ -158,6 +158,27 @@ describe('POST /v1/audio/transcriptions with the openai SDK', () => {
     })) as OpenAI.Audio.TranscriptionVerbose;
     expect(wordsOnly.segments).toBeUndefined();
     expect(wordsOnly.words).toEqual(words);
+  });
+
+  it('language: the job\'s only allowed language (segments tagged with it, the model prompted with it); auto: any', async () => {
+    const { data, response } = await client.audio.transcriptions
+      .create({ file: file('en.wav'), model: 'whisper-1', language: 'ja', response_format: 'verbose_json' })
+      .withResponse();
+    const ja = await transcriptOf(response.headers.get('x-earshot-job-id') ?? '');
+    expect(ja.options).toMatchObject({ language: 'ja', languages: ['ja'] });
+    expect(ja.segments.length).toBe(transcript.segments.length);
+    // The tagged model's language frame follows its prompt, so the prompt is observable.
+    for (const s of ja.segments) {
+      expect(s.rawText.startsWith('<|ja|>')).toBe(true);
+      expect(s.language).toBe('ja');
+    }
+    expect(transcript.segments.some((s) => s.language !== 'ja')).toBe(true);
+    expect(data.language).toBe('ja');
+    expect((data.segments ?? []).every((s) => (s as unknown as { language: string }).language === 'ja')).toBe(true);
+
+    const auto = await client.audio.transcriptions.create({ file: file('en.wav'), model: 'whisper-1', language: 'auto' }).withResponse();
+    expect((await transcriptOf(auto.response.headers.get('x-earshot-job-id') ?? '')).options).toMatchObject({ language: 'auto', languages: null });
+    expect(transcript.options).toMatchObject({ language: 'auto', languages: null });
   });
 
   it('stream=true: one transcript.text.delta per segment with text, in order, then transcript.text.done', async () => {

@@ -6,13 +6,17 @@
  *   (GET /v1/models), so clients that send `whisper-1` work unchanged.
  * - `prompt` and `temperature` are accepted and ignored (SenseVoice takes no prompt and decodes
  *   greedily).
- * - `language` is one of SenseVoice's (`zh`, `en`, `yue`, `ja`, `ko`) or `auto` (the default).
+ * - `language` is one of SenseVoice's (`zh`, `en`, `yue`, `ja`, `ko`) or `auto` (the default). A
+ *   client that names the language knows it: it becomes the job's only allowed language
+ *   (`languages: [language]`), so every segment is tagged with it and the model gets it as its
+ *   prompt; `auto` leaves the language free.
  * - `timestamp_granularities[]` (repeatable) needs `verbose_json`, as at OpenAI.
  * - `stream=true` answers server-sent events, whatever the response_format.
  */
 import { z } from 'zod';
 import { AppError } from '@earshot/core/errors/app-error';
 import { TranscribeRequestSchema } from '@earshot/core/engine/transcribe-request';
+import type { JobOptionsInput } from '@earshot/core/jobs/job-options';
 import { parseOrThrow } from '../middleware/problem.js';
 
 export const OPENAI_RESPONSE_FORMATS = ['json', 'text', 'srt', 'vtt', 'verbose_json'] as const;
@@ -53,4 +57,10 @@ export function parseTranscriptionFields(fields: ReadonlyMap<string, string>, li
     });
   }
   return request;
+}
+
+/** The job options of a transcription request (see the module comment for `language`). */
+export function jobOptionsOf(request: TranscriptionRequest): JobOptionsInput {
+  if (request.language === 'auto') return { language: 'auto' };
+  return { language: request.language, languages: [request.language] };
 }
