@@ -92,6 +92,66 @@ async function readEvents(jobId: string, headers: Record<string, string> = {}, k
   return { status: res.status, events, type: res.headers.get('content-type') };
 }
 
+interface ParsedCue {
+  startS: number;
+  endS: number;
+  /** The cue's text as the browser renders it (markup removed, entities decoded). */
+  text: string;
+  /** The cue timestamps the parser found in the cue text, in seconds. */
+  timestamps: number[];
+}
+
+/** Evaluated in the page (this file is compiled without DOM types): loads /cues.vtt as a track, reads its cues. */
+const READ_TRACK = `(async () => {
+  const video = document.querySelector('video');
+  const track = document.createElement('track');
+  track.kind = 'subtitles';
+  track.src = '/cues.vtt';
+  track.default = true;
+  const loaded = new Promise((resolve, reject) => {
+    track.addEventListener('load', resolve);
+    track.addEventListener('error', () => reject(new Error('the track did not load')));
+  });
+  video.append(track);
+  track.track.mode = 'hidden';
+  await loaded;
+  const seconds = (t) => {
+    const [h, m, s] = t.split(':').map(Number);
+    return h * 3600 + m * 60 + s;
+  };
+  return [...track.track.cues].map((cue) => {
+    const fragment = cue.getCueAsHTML();
+    const timestamps = [];
+    const walker = document.createTreeWalker(fragment, NodeFilter.SHOW_PROCESSING_INSTRUCTION);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.target === 'timestamp') timestamps.push(seconds(node.data));
+    }
+    return { startS: cue.startTime, endS: cue.endTime, text: fragment.textContent, timestamps };
+  });
+})()`;
+
+/** Parses WebVTT files with Chromium's own parser (a <track> of a <video>): their cues and cue timestamps. */
+async function parseVttInChromium(...files: string[]): Promise<ParsedCue[][]> {
+  const browser = await chromium.launch({ executablePath: process.env.EARSHOT_TEST_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+  try {
+    const parsed: ParsedCue[][] = [];
+    for (const vtt of files) {
+      const page = await browser.newPage();
+      await page.route('http://earshot.test/**', (route) =>
+        route.request().url().endsWith('.vtt')
+          ? route.fulfill({ contentType: 'text/vtt; charset=utf-8', body: vtt })
+          : route.fulfill({ contentType: 'text/html', body: '<!doctype html><video></video>' }),
+      );
+      await page.goto('http://earshot.test/');
+      parsed.push(await page.evaluate<ParsedCue[]>(READ_TRACK));
+      await page.close();
+    }
+    return parsed;
+  } finally {
+    await browser.close();
+  }
+}
+
 // ---------- OpenAI SDK ----------
 
 describe('POST /v1/audio/transcriptions with the openai SDK', () => {
@@ -120,6 +180,39 @@ describe('POST /v1/audio/transcriptions with the openai SDK', () => {
     const vtt = await client.audio.transcriptions.create({ file: file('en.wav'), model: 'whisper-1', response_format: 'vtt' });
     expect(vtt).toBe(await resultOf(jobId, 'vtt'));
     expect(vtt.startsWith(`WEBVTT\n\nNOTE ${SYNTHETIC_LABEL}`)).toBe(true);
+  });
+
+  it('vtt with word granularity: word-timed cues, the same as the job result with wordTimestamps=true, read by Chromium\'s WebVTT parser', async () => {
+    const { data: vtt, response } = await client.audio.transcriptions
+      .create({ file: file('en.wav'), model: 'whisper-1', response_format: 'vtt', timestamp_granularities: ['word'] })
+      .withResponse();
+    const id = response.headers.get('x-earshot-job-id') ?? '';
+    expect(vtt).toBe(await resultOf(id, 'vtt&wordTimestamps=true'));
+    const plain = await resultOf(id, 'vtt');
+    expect(vtt).not.toBe(plain);
+    expect(vtt.replace(/<\d\d:\d\d:\d\d\.\d{3}>/g, '')).toBe(plain);
+
+    const [parsed = [], plainCues = []] = await parseVttInChromium(vtt, plain);
+    expect(parsed.length).toBeGreaterThan(0);
+    expect(parsed.map((c) => [c.startS, c.endS, c.text])).toEqual(plainCues.map((c) => [c.startS, c.endS, c.text]));
+    const written = vtt.split('\n\n').filter((block) => block.includes(' --> '));
+    let stamped = 0;
+    parsed.forEach((cue, i) => {
+      // Every tag written is a timestamp to the parser, inside its cue and increasing.
+      expect(cue.timestamps).toHaveLength(written[i]!.match(/<\d\d:/g)?.length ?? 0);
+      let last = cue.startS;
+      for (const t of cue.timestamps) {
+        expect(t).toBeGreaterThan(last);
+        expect(t).toBeLessThan(cue.endS);
+        last = t;
+      }
+      stamped += cue.timestamps.length;
+    });
+    expect(stamped).toBeGreaterThan(0);
+
+    const srt = await fetch(`${stack.api.baseUrl}/v1/jobs/${id}/result?format=srt&wordTimestamps=true`, { headers: { authorization: `Bearer ${stack.api.apiKey}` } });
+    expect(srt.status).toBe(400);
+    expect(await srt.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
   it('verbose_json: OpenAI\'s shape plus emotion, event, language and the timelines; words from segments[].words', async () => {
