@@ -12,6 +12,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { AppError } from '@earshot/core/errors/app-error';
+import { parseStoredRecord } from '@earshot/core/runtime/stored-record';
 import { tenantPrefix } from '@earshot/core/storage/keys';
 import { extensionOf } from './hashing-limiter.js';
 
@@ -121,16 +122,5 @@ export class UploadRegistry {
 
 /** A stored record that is not JSON or not an upload record is a clear error, never a half-typed object. */
 export function parseUploadRecord(id: string, text: string): UploadRecord {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new AppError('INTERNAL', `upload record ${id} is not JSON`, { cause: err, retryable: false });
-  }
-  const parsed = UploadRecordSchema.safeParse(value);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new AppError('INTERNAL', `upload record ${id} does not match the record schema (${issues.join('; ')})`, { retryable: false, details: { issues } });
-  }
-  return parsed.data;
+  return parseStoredRecord(UploadRecordSchema, text, `upload record ${id}`);
 }
