@@ -28,7 +28,7 @@ export const TIMESTAMP_GRANULARITIES_FIELD = 'timestamp_granularities[]';
 export const TranscriptionFieldsSchema = z
   .object({
     model: z.string().min(1).max(256).meta({ description: 'Any model name (e.g. whisper-1): the fleet serves the model GET /v1/models lists.' }),
-    language: TranscribeRequestSchema.shape.language.meta({ description: 'Spoken language, or auto to detect it.' }),
+    language: TranscribeRequestSchema.shape.language.meta({ description: 'Spoken language: the job allows only that one (languages: [language]), so every segment is tagged with it; auto (default) detects it.' }),
     prompt: z.string().max(65_536).optional().meta({ description: 'Accepted and ignored: SenseVoice takes no prompt.' }),
     response_format: z.enum(OPENAI_RESPONSE_FORMATS).default('json'),
     [TIMESTAMP_GRANULARITIES_FIELD]: z
