@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { readAudioFile } from '@earshot/core/audio/decode';
 import { queryTagIds } from '@earshot/core/decoding/query-tags';
 import { SymbolTable } from '@earshot/core/decoding/symbol-table';
-import { FeatureExtractor } from '@earshot/core/features/compute-features';
+import { FeatureExtractor, featureOptionsOf } from '@earshot/core/features/compute-features';
 import { EXECUTION_PROVIDERS, type BatchItem, type ExecutionProvider, type ItemDecode } from '@earshot/core/model/inference-runner';
 import { SenseVoiceSession } from '@earshot/core/model/sense-voice-session';
 
@@ -44,7 +44,7 @@ for (const { file, provider } of runs) {
   const session = await SenseVoiceSession.create(join(dir, file), { threads: 1, provider, deviceId: 0 }, { queryTagIds: tagIds });
   if (!items) {
     const m = session.metadata;
-    const fx = new FeatureExtractor({ ...m });
+    const fx = new FeatureExtractor(featureOptionsOf(m));
     items = [];
     for (const f of values.files.split(',')) {
       const audio = await readAudioFile(join(AUDIO_DIR, f), { ffmpegPath: null });

@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readAudioFile } from '@earshot/core/audio/decode';
-import { FeatureExtractor } from '@earshot/core/features/compute-features';
+import { FeatureExtractor, featureOptionsOf } from '@earshot/core/features/compute-features';
 import type { BatchItem, RuntimeOptions } from '@earshot/core/model/inference-runner';
 import { SenseVoiceSession } from '@earshot/core/model/sense-voice-session';
 import { CACHE_DIR, TEST_AUDIO_DIR } from '../test/setup/paths.js';
@@ -39,13 +39,7 @@ const [nameA, runtimeA, nameB, runtimeB] = chosen;
 const a = await SenseVoiceSession.create(modelPath, runtimeA);
 const b = await SenseVoiceSession.create(modelPath, runtimeB);
 const m = a.metadata;
-const features = new FeatureExtractor({
-  lfrWindowSize: m.lfrWindowSize,
-  lfrWindowShift: m.lfrWindowShift,
-  negMean: m.negMean,
-  invStddev: m.invStddev,
-  normalizeSamples: m.normalizeSamples,
-});
+const features = new FeatureExtractor(featureOptionsOf(m));
 const items: { name: string; seconds: number; item: BatchItem }[] = [];
 for (const name of ['en.wav', 'zh.wav', 'en-zh-silence.wav', 'long-45s.wav', 'en-60s.wav']) {
   const audio = await readAudioFile(join(TEST_AUDIO_DIR, name), { ffmpegPath: null });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { truncateBytes, withGarbageTail } from '@earshot/core/audio/damage-audio';
+import { formatTranscript } from '@earshot/core/results/formats/format-transcript';
 import type { Transcript } from '@earshot/core/results/transcript';
 import { REPO_ROOT, TEST_AUDIO_DIR, TINY_MODEL_DIR } from './setup/paths.js';
 
@@ -78,6 +79,21 @@ describe('earshot transcribe', () => {
     const refused = await earshot(['transcribe', audio('en.wav'), '--model', TINY_MODEL_DIR, '--channel-names', 'agent']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/INVALID_OPTIONS.*channelNames/);
+  });
+
+  it('times the words of VTT cues with --word-timestamps', async () => {
+    const json = await earshot(['transcribe', audio('en.wav'), '--model', TINY_MODEL_DIR, '-f', 'json', '-t', '1']);
+    const t = JSON.parse(json.stdout) as Transcript;
+    const r = await earshot(['transcribe', audio('en.wav'), '--model', TINY_MODEL_DIR, '-f', 'vtt', '--word-timestamps', '-t', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(formatTranscript(t, 'vtt', { wordTimestamps: true }).body);
+    const tags = r.stdout.match(/<\d\d:\d\d:\d\d\.\d{3}>/g) ?? [];
+    // One tag per word but the first of each cue.
+    const cues = r.stdout.split('\n\n').filter((block) => block.includes(' --> ')).length;
+    expect(tags.length).toBeGreaterThan(0);
+    expect(tags.length).toBeLessThanOrEqual(t.segments.flatMap((s) => s.words).length - cues);
+    const plain = await earshot(['transcribe', audio('en.wav'), '--model', TINY_MODEL_DIR, '-f', 'vtt', '-t', '1']);
+    expect(plain.stdout).toBe(r.stdout.replace(/<\d\d:\d\d:\d\d\.\d{3}>/g, ''));
   });
 
   it('reports a bad file with its code, goes on with the others and exits 1', async () => {

@@ -27,10 +27,16 @@ interface Segment {
   startS: number;
   endS: number;
   richText: string;
+  language: string | null;
+  emotion: string | null;
+  event: string | null;
+  languageConfidence: number | null;
+  emotionConfidence: number | null;
+  eventConfidence: number | null;
 }
 interface Transcript {
   segments: Segment[];
-  emotionTimeline: { label: string }[];
+  emotionTimeline: { startS: number; endS: number; label: string }[];
   model: { synthetic: boolean };
   notice?: string;
 }
@@ -55,6 +61,43 @@ const CRAFTED_TIMELINE = `(async () => {
   timeline.element.querySelector('[data-kind="event"][data-label="Laughter"] rect').dispatchEvent(new MouseEvent('click', { bubbles: true }));
   timeline.element.remove();
   return { markers, bands, seeks };
+})()`;
+
+/** What the page shows of one tag: its tooltip and its computed opacity. */
+interface ShownTag {
+  label: string | null;
+  title: string;
+  opacity: number;
+}
+
+/** Runs in the page: the tags of every transcript line and the timeline's emotion bands, as shown. */
+const SHOWN_TAGS = `(() => {
+  const shown = (el, title) => ({ label: el.getAttribute('data-label') ?? el.textContent, title, opacity: Number(getComputedStyle(el).opacity) });
+  const lines = [...document.querySelectorAll('#transcript li')].map((li) =>
+    Object.fromEntries([...li.querySelectorAll('.seg-tag')].map((t) => [t.getAttribute('data-tag'), shown(t, t.getAttribute('title'))])));
+  const bands = [...document.querySelectorAll('#timeline [data-kind="emotion"]')].map((b) => shown(b, b.querySelector('title').textContent));
+  return { lines, bands };
+})()`;
+
+/**
+ * Runs in the page: a crafted transcript with known confidences (one unknown) through the timeline
+ * module; the emotion bands and event markers as shown.
+ */
+const CRAFTED_CONFIDENCE = `(async () => {
+  const { renderTimeline } = await import('/console/js/timeline.js');
+  const seg = (index, startS, endS, emotion, emotionConfidence, event, eventConfidence) =>
+    ({ index, startS, endS, language: 'en', emotion, event, emotionConfidence, eventConfidence, languageConfidence: 0.9, text: 'x', richText: 'x' });
+  const timeline = renderTimeline({
+    audio: { durationS: 20 },
+    segments: [seg(0, 1, 4, 'HAPPY', 0.5, 'BGM', 0.2), seg(1, 6, 9, 'HAPPY', 1, 'Speech', 0.99), seg(2, 12, 15, 'ANGRY', null, 'Laughter', 0.9)],
+    emotionTimeline: [{ startS: 1, endS: 9, label: 'HAPPY' }, { startS: 12, endS: 15, label: 'ANGRY' }],
+    eventTimeline: [{ startS: 1, endS: 4, label: 'BGM' }, { startS: 6, endS: 9, label: 'Speech' }, { startS: 12, endS: 15, label: 'Laughter' }],
+  }, new Map(), () => undefined);
+  document.body.append(timeline.element);
+  const shown = [...timeline.element.querySelectorAll('[data-kind="emotion"], [data-kind="event"]')].map((el) =>
+    ({ label: el.getAttribute('data-label'), title: el.querySelector('title').textContent, opacity: Number(getComputedStyle(el).opacity) }));
+  timeline.element.remove();
+  return shown;
 })()`;
 
 /**
@@ -212,6 +255,58 @@ describe('web console', () => {
     expect(transcript.model.synthetic).toBe(true);
     expect(await page.isVisible('#synthetic-banner')).toBe(true);
     expect(await page.textContent('#synthetic-banner')).toContain(transcript.notice ?? 'not a transcription');
+  });
+
+  it('shows each tag\'s confidence: opacity 0.35 + 0.65 × confidence and a tooltip "LABEL · NN %"', async () => {
+    const opacity = (c: number | null): number => (c === null ? 1 : 0.35 + 0.65 * c);
+    const title = (label: string, c: number | null): string => (c === null ? label : `${label} · ${Math.round(c * 100)} %`);
+    const shown = await page.evaluate<{ lines: Record<string, ShownTag>[]; bands: ShownTag[] }>(SHOWN_TAGS);
+    expect(shown.lines).toHaveLength(transcript.segments.length);
+    let scored = 0;
+    transcript.segments.forEach((seg, i) => {
+      const line = shown.lines[i]!;
+      for (const [kind, label, c] of [
+        ['language', seg.language, seg.languageConfidence],
+        ['emotion', seg.emotion, seg.emotionConfidence],
+        ['event', seg.event, seg.eventConfidence],
+      ] as const) {
+        if (label === null) {
+          expect(line[kind]).toBeUndefined();
+          continue;
+        }
+        expect(line[kind]?.title).toBe(title(label, c));
+        expect(line[kind]?.opacity).toBeCloseTo(opacity(c), 3);
+        if (c !== null) scored++;
+      }
+    });
+    // The tagged model scores its tags: the page shows real confidences, not the unknown default.
+    expect(scored).toBeGreaterThan(0);
+    expect(shown.lines.some((line) => Object.values(line).some((t) => / · \d+ %$/.test(t.title)))).toBe(true);
+    // Each emotion band: the overlap-weighted confidence of its segments with that emotion.
+    expect(shown.bands).toHaveLength(transcript.emotionTimeline.length);
+    transcript.emotionTimeline.forEach((band, i) => {
+      let weighted = 0;
+      let seconds = 0;
+      for (const seg of transcript.segments) {
+        const overlap = Math.min(seg.endS, band.endS) - Math.max(seg.startS, band.startS);
+        if (seg.emotion !== band.label || seg.emotionConfidence === null || overlap <= 0) continue;
+        weighted += seg.emotionConfidence * overlap;
+        seconds += overlap;
+      }
+      const c = seconds > 0 ? weighted / seconds : null;
+      expect(shown.bands[i]?.title.startsWith(`${title(band.label, c)} `)).toBe(true);
+      expect(shown.bands[i]?.opacity).toBeCloseTo(opacity(c), 3);
+    });
+  });
+
+  it('shows crafted confidences on the timeline: weighted per band, full opacity and no percentage when unknown', async () => {
+    const shown = await page.evaluate<ShownTag[]>(CRAFTED_CONFIDENCE);
+    expect(shown.map((t) => [t.label, t.title.replace(/ +\d+:\d\d.*$/, '').trim(), Number(t.opacity.toFixed(4))])).toEqual([
+      ['HAPPY', 'HAPPY · 75 %', 0.8375], // (0.5 × 3 s + 1 × 3 s) / 6 s
+      ['ANGRY', 'ANGRY', 1], // its only segment's emotion confidence is unknown
+      ['BGM', 'BGM · 20 %', 0.48],
+      ['Laughter', 'Laughter · 90 %', 0.935],
+    ]);
   });
 
   it('seeks the player to a segment clicked on the timeline and highlights it', async () => {

@@ -13,7 +13,7 @@ import { AppError } from '@earshot/core/errors/app-error';
 import { queryTagIds } from '@earshot/core/decoding/query-tags';
 import { decodeSenseVoiceOutput } from '@earshot/core/decoding/sense-voice-output';
 import { SymbolTable } from '@earshot/core/decoding/symbol-table';
-import { FeatureExtractor } from '@earshot/core/features/compute-features';
+import { FeatureExtractor, featureOptionsOf } from '@earshot/core/features/compute-features';
 import type { BatchItem, ItemDecode } from '@earshot/core/model/inference-runner';
 import { SenseVoiceSession } from '@earshot/core/model/sense-voice-session';
 import { ThreadedRunner } from '@earshot/core/model/threaded-runner';
@@ -46,13 +46,7 @@ describe.each([
     expect([edited.origin, fromCache.origin]).toEqual(['optimized-written', 'optimized-cache']);
     reference = await SenseVoiceSession.create(modelPath, RUNTIME, { queryTagIds: tagIds, inGraph: false });
     const m = edited.metadata;
-    const features = new FeatureExtractor({
-      lfrWindowSize: m.lfrWindowSize,
-      lfrWindowShift: m.lfrWindowShift,
-      negMean: m.negMean,
-      invStddev: m.invStddev,
-      normalizeSamples: m.normalizeSamples,
-    });
+    const features = new FeatureExtractor(featureOptionsOf(m));
     items = [];
     // Slices of several files, 0.02 s (no frame) … 8 s, every language id and both text norms.
     const languages = [m.languageIds.auto, m.languageIds.en, m.languageIds.zh, m.languageIds.ja];

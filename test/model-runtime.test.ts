@@ -12,7 +12,7 @@ import { loadEngineConfig } from '@earshot/core/config/engine-config';
 import type { Engine } from '@earshot/core/engine/engine';
 import { loadEngine } from '@earshot/core/engine/load-engine';
 import { AppError } from '@earshot/core/errors/app-error';
-import { FeatureExtractor } from '@earshot/core/features/compute-features';
+import { FeatureExtractor, featureOptionsOf } from '@earshot/core/features/compute-features';
 import { DynamicBatcher, type BatchReport } from '@earshot/core/model/dynamic-batcher';
 import type { BatchItem } from '@earshot/core/model/inference-runner';
 import { readOnnxMetadata } from '@earshot/core/model/onnx-metadata';
@@ -90,13 +90,7 @@ describe('batched inference', () => {
   beforeAll(async () => {
     session = await SenseVoiceSession.create(TINY_MODEL_PATH, RUNTIME);
     const m = session.metadata;
-    const features = new FeatureExtractor({
-      lfrWindowSize: m.lfrWindowSize,
-      lfrWindowShift: m.lfrWindowShift,
-      negMean: m.negMean,
-      invStddev: m.invStddev,
-      normalizeSamples: m.normalizeSamples,
-    });
+    const features = new FeatureExtractor(featureOptionsOf(m));
     const audio = await readAudioFile(join(TEST_AUDIO_DIR, 'en-zh-silence.wav'), { ffmpegPath: null });
     // Five slices of different lengths (0.02 s … 3 s), including one shorter than a frame.
     items = [0.02, 0.5, 1.2, 2, 3].map((s, i) => {

@@ -28,7 +28,6 @@ import { JobStore } from '@earshot/core/jobs/job-store';
 import { createTranscriptionQueue } from '@earshot/core/queue/transcription-queue';
 import { SYNTHETIC_LABEL } from '@earshot/core/results/formats/format-transcript';
 import type { Transcript } from '@earshot/core/results/transcript';
-import { wordsOf } from '@earshot/core/results/words';
 import { FsBlobStore } from '@earshot/core/storage/fs-blob-store';
 import { createRedisWebhookAttemptsStore } from '@earshot/core/webhooks/attempts-store';
 import { TAGGED_TINY_MODEL_DIR } from './setup/paths.js';
@@ -93,6 +92,66 @@ async function readEvents(jobId: string, headers: Record<string, string> = {}, k
   return { status: res.status, events, type: res.headers.get('content-type') };
 }
 
+interface ParsedCue {
+  startS: number;
+  endS: number;
+  /** The cue's text as the browser renders it (markup removed, entities decoded). */
+  text: string;
+  /** The cue timestamps the parser found in the cue text, in seconds. */
+  timestamps: number[];
+}
+
+/** Evaluated in the page (this file is compiled without DOM types): loads /cues.vtt as a track, reads its cues. */
+const READ_TRACK = `(async () => {
+  const video = document.querySelector('video');
+  const track = document.createElement('track');
+  track.kind = 'subtitles';
+  track.src = '/cues.vtt';
+  track.default = true;
+  const loaded = new Promise((resolve, reject) => {
+    track.addEventListener('load', resolve);
+    track.addEventListener('error', () => reject(new Error('the track did not load')));
+  });
+  video.append(track);
+  track.track.mode = 'hidden';
+  await loaded;
+  const seconds = (t) => {
+    const [h, m, s] = t.split(':').map(Number);
+    return h * 3600 + m * 60 + s;
+  };
+  return [...track.track.cues].map((cue) => {
+    const fragment = cue.getCueAsHTML();
+    const timestamps = [];
+    const walker = document.createTreeWalker(fragment, NodeFilter.SHOW_PROCESSING_INSTRUCTION);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.target === 'timestamp') timestamps.push(seconds(node.data));
+    }
+    return { startS: cue.startTime, endS: cue.endTime, text: fragment.textContent, timestamps };
+  });
+})()`;
+
+/** Parses WebVTT files with Chromium's own parser (a <track> of a <video>): their cues and cue timestamps. */
+async function parseVttInChromium(...files: string[]): Promise<ParsedCue[][]> {
+  const browser = await chromium.launch({ executablePath: process.env.EARSHOT_TEST_CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+  try {
+    const parsed: ParsedCue[][] = [];
+    for (const vtt of files) {
+      const page = await browser.newPage();
+      await page.route('http://earshot.test/**', (route) =>
+        route.request().url().endsWith('.vtt')
+          ? route.fulfill({ contentType: 'text/vtt; charset=utf-8', body: vtt })
+          : route.fulfill({ contentType: 'text/html', body: '<!doctype html><video></video>' }),
+      );
+      await page.goto('http://earshot.test/');
+      parsed.push(await page.evaluate<ParsedCue[]>(READ_TRACK));
+      await page.close();
+    }
+    return parsed;
+  } finally {
+    await browser.close();
+  }
+}
+
 // ---------- OpenAI SDK ----------
 
 describe('POST /v1/audio/transcriptions with the openai SDK', () => {
@@ -123,7 +182,40 @@ describe('POST /v1/audio/transcriptions with the openai SDK', () => {
     expect(vtt.startsWith(`WEBVTT\n\nNOTE ${SYNTHETIC_LABEL}`)).toBe(true);
   });
 
-  it('verbose_json: OpenAI\'s shape plus emotion, event, language and the timelines; words from the tokens', async () => {
+  it('vtt with word granularity: word-timed cues, the same as the job result with wordTimestamps=true, read by Chromium\'s WebVTT parser', async () => {
+    const { data: vtt, response } = await client.audio.transcriptions
+      .create({ file: file('en.wav'), model: 'whisper-1', response_format: 'vtt', timestamp_granularities: ['word'] })
+      .withResponse();
+    const id = response.headers.get('x-earshot-job-id') ?? '';
+    expect(vtt).toBe(await resultOf(id, 'vtt&wordTimestamps=true'));
+    const plain = await resultOf(id, 'vtt');
+    expect(vtt).not.toBe(plain);
+    expect(vtt.replace(/<\d\d:\d\d:\d\d\.\d{3}>/g, '')).toBe(plain);
+
+    const [parsed = [], plainCues = []] = await parseVttInChromium(vtt, plain);
+    expect(parsed.length).toBeGreaterThan(0);
+    expect(parsed.map((c) => [c.startS, c.endS, c.text])).toEqual(plainCues.map((c) => [c.startS, c.endS, c.text]));
+    const written = vtt.split('\n\n').filter((block) => block.includes(' --> '));
+    let stamped = 0;
+    parsed.forEach((cue, i) => {
+      // Every tag written is a timestamp to the parser, inside its cue and increasing.
+      expect(cue.timestamps).toHaveLength(written[i]!.match(/<\d\d:/g)?.length ?? 0);
+      let last = cue.startS;
+      for (const t of cue.timestamps) {
+        expect(t).toBeGreaterThan(last);
+        expect(t).toBeLessThan(cue.endS);
+        last = t;
+      }
+      stamped += cue.timestamps.length;
+    });
+    expect(stamped).toBeGreaterThan(0);
+
+    const srt = await fetch(`${stack.api.baseUrl}/v1/jobs/${id}/result?format=srt&wordTimestamps=true`, { headers: { authorization: `Bearer ${stack.api.apiKey}` } });
+    expect(srt.status).toBe(400);
+    expect(await srt.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('verbose_json: OpenAI\'s shape plus emotion, event, language and the timelines; words from segments[].words', async () => {
     const verbose = (await client.audio.transcriptions.create({
       file: file('en.wav'),
       model: 'whisper-1',
@@ -142,7 +234,8 @@ describe('POST /v1/audio/transcriptions with the openai SDK', () => {
     expect(verbose.emotion_timeline).toEqual(transcript.emotionTimeline.map((i) => ({ start: i.startS, end: i.endS, label: i.label })));
     expect(verbose.event_timeline).toEqual(transcript.eventTimeline.map((i) => ({ start: i.startS, end: i.endS, label: i.label })));
     const words = verbose.words ?? [];
-    expect(words).toEqual(wordsOf(transcript.segments).map((w) => ({ word: w.word, start: w.startS, end: w.endS })));
+    // The transcript's own words (segments[].words), in order.
+    expect(words).toEqual(transcript.segments.flatMap((s) => s.words).map((w) => ({ word: w.word, start: w.startS, end: w.endS })));
     expect(words.length).toBeGreaterThan(0);
     for (const [i, w] of words.entries()) {
       expect(w.end).toBeGreaterThan(w.start);
@@ -158,6 +251,27 @@ describe('POST /v1/audio/transcriptions with the openai SDK', () => {
     })) as OpenAI.Audio.TranscriptionVerbose;
     expect(wordsOnly.segments).toBeUndefined();
     expect(wordsOnly.words).toEqual(words);
+  });
+
+  it('language: the job\'s only allowed language (segments tagged with it, the model prompted with it); auto: any', async () => {
+    const { data, response } = await client.audio.transcriptions
+      .create({ file: file('en.wav'), model: 'whisper-1', language: 'ja', response_format: 'verbose_json' })
+      .withResponse();
+    const ja = await transcriptOf(response.headers.get('x-earshot-job-id') ?? '');
+    expect(ja.options).toMatchObject({ language: 'ja', languages: ['ja'] });
+    expect(ja.segments.length).toBe(transcript.segments.length);
+    // The tagged model's language frame follows its prompt, so the prompt is observable.
+    for (const s of ja.segments) {
+      expect(s.rawText.startsWith('<|ja|>')).toBe(true);
+      expect(s.language).toBe('ja');
+    }
+    expect(transcript.segments.some((s) => s.language !== 'ja')).toBe(true);
+    expect(data.language).toBe('ja');
+    expect((data.segments ?? []).every((s) => (s as unknown as { language: string }).language === 'ja')).toBe(true);
+
+    const auto = await client.audio.transcriptions.create({ file: file('en.wav'), model: 'whisper-1', language: 'auto' }).withResponse();
+    expect((await transcriptOf(auto.response.headers.get('x-earshot-job-id') ?? '')).options).toMatchObject({ language: 'auto', languages: null });
+    expect(transcript.options).toMatchObject({ language: 'auto', languages: null });
   });
 
   it('stream=true: one transcript.text.delta per segment with text, in order, then transcript.text.done', async () => {

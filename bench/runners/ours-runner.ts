@@ -15,7 +15,7 @@ import { loadEngineConfig } from '@earshot/core/config/engine-config';
 import { processEnv } from '@earshot/core/config/env';
 import type { Engine } from '@earshot/core/engine/engine';
 import { loadEngine } from '@earshot/core/engine/load-engine';
-import { FeatureExtractor } from '@earshot/core/features/compute-features';
+import { FeatureExtractor, featureOptionsOf } from '@earshot/core/features/compute-features';
 
 const SAMPLE_RATE = 16_000;
 let engine: Engine | null = null;
@@ -76,13 +76,7 @@ const ops: Record<string, (args: Record<string, unknown>) => Promise<unknown>> =
   async frontEnd(args) {
     const e = loaded();
     const meta = e.metadata;
-    const features = new FeatureExtractor({
-      lfrWindowSize: meta.lfrWindowSize,
-      lfrWindowShift: meta.lfrWindowShift,
-      negMean: meta.negMean,
-      invStddev: meta.invStddev,
-      normalizeSamples: meta.normalizeSamples,
-    });
+    const features = new FeatureExtractor(featureOptionsOf(meta));
     const bytes = await readFile(args.file as string);
     const cpu = process.cpuUsage();
     const t = performance.now();

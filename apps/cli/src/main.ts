@@ -48,6 +48,7 @@ program
   .option('--channel-names <list>', 'with --channels separate: names for the channels in text labels (e.g. agent,customer)', commaList)
   .addOption(new Option('-f, --format <format>', 'output format').choices(TRANSCRIPT_FORMATS).default('rich'))
   .option('--tags', 'with --format srt|vtt|txt: prefix cues with language/emotion/event tags', false)
+  .option('--word-timestamps', 'with --format vtt: time each word of a cue (WebVTT cue timestamps, karaoke style)', false)
   .option('-m, --model <dir>', 'model directory (model.onnx / model.int8.onnx + tokens.txt); default $EARSHOT_MODEL_DIR or ./models/sensevoice')
   .option('--model-file <name>', "ONNX file in the model directory ('auto': int8 on CPU, fp32 then fp16 on cuda/webgpu)")
   .option('-t, --threads <n>', 'model threads (0 = all cores)', (v) => parseInt(v, 10))

@@ -29,6 +29,8 @@ export interface TranscribeCliOptions {
   timelineMinConfidence?: number;
   format: TranscriptFormat;
   tags: boolean;
+  /** With vtt: a cue timestamp before each word after a cue's first. */
+  wordTimestamps: boolean;
   model?: string;
   modelFile?: string;
   threads?: number;
@@ -91,7 +93,7 @@ export async function runTranscribe(files: string[], opts: TranscribeCliOptions,
         });
         // Usable but incomplete (e.g. AUDIO_PARTIALLY_DECODED): said on stderr, the exit status stays 0.
         for (const w of transcript.warnings ?? []) process.stderr.write(`earshot: ${file}: warning: ${w.code}: ${w.message}\n`);
-        const out = formatTranscript(transcript, opts.format, { tags: opts.tags });
+        const out = formatTranscript(transcript, opts.format, { tags: opts.tags, wordTimestamps: opts.wordTimestamps });
         if (opts.outDir) {
           const target = join(opts.outDir, `${basename(file, extname(file))}.${out.extension}`);
           await writeFile(target, out.body);

@@ -33,7 +33,8 @@ import { createChunkProcessor } from './fanout/process-chunk.js';
 import { createMergeProcessor } from './fanout/merge-chunks.js';
 import type { FanoutSettings } from './fanout/split-job.js';
 import { dispatchByName } from './job-dispatch.js';
-import { modelIdOf, publishWorkerReport, removeWorkerReport, type WorkerReportInput } from '@earshot/core/fleet/worker-registry';
+import { publishWorkerReport, removeWorkerReport, type WorkerReportInput } from '@earshot/core/fleet/worker-registry';
+import { modelNameOf } from '@earshot/core/model/model-metadata';
 import { createFailedJobFinalizer } from './finalize-failed.js';
 import { createActiveRuns } from './hand-back.js';
 import { createRecycleCheck } from './recycle.js';
@@ -120,7 +121,7 @@ async function start(configs: Configs, logger: Logger, releases: ReleaseStack, s
   const engine = await loadEngine(engineConfig, { inferenceThread: true, onBatch: (r) => metrics.onBatch(r), tempDir: tempDir.path });
   releases.push('engine', () => engine.close());
   metrics.trackQueuedSegments(() => engine.queuedSegments);
-  loadedModel = { id: modelIdOf(engine.metadata), synthetic: engine.metadata.synthetic };
+  loadedModel = { id: modelNameOf(engine.metadata), synthetic: engine.metadata.synthetic };
   if (engine.metadata.synthetic) {
     logger.warn('SYNTHETIC MODEL: this model has random weights; its output is not a transcription (tests/dev only)');
   }

@@ -16,7 +16,8 @@ export const TERMINAL_STATUSES = ['completed', 'failed', 'canceled'];
  *   audio: { durationS: number, exact: boolean } | null,
  *   links: { self: string, result?: Record<string, string> } }} Job
  * @typedef {{ index: number, startS: number, endS: number, language: string | null, emotion: string | null,
- *   event: string | null, text: string, richText: string }} Segment
+ *   event: string | null, text: string, richText: string, languageConfidence?: number | null,
+ *   emotionConfidence?: number | null, eventConfidence?: number | null }} Segment
  * @typedef {{ startS: number, endS: number, label: string }} Interval
  * @typedef {{ audio: { durationS: number }, language: string | null, text: string, richText: string,
  *   segments: Segment[], emotionTimeline: Interval[], eventTimeline: Interval[],

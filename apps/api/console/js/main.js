@@ -2,6 +2,7 @@
 /** The console page: wires the key, the submit form, the live job, the result view, the job list and the operator panel. */
 import { ApiError, createJob, downloadResult, getJob, getTranscript, listJobs, storedKey, storeKey } from './api.js';
 import { renderCharts } from './charts.js';
+import { showConfidence, tagTitle } from './confidence.js';
 import { byId, formatClock, formatDuration, h } from './dom.js';
 import { audioName, refreshJobs } from './jobs.js';
 import { fetchFleet } from './operator.js';
@@ -238,13 +239,31 @@ async function openResult(job) {
     h('li', { 'data-index': seg.index, 'data-start': seg.startS, 'data-end': seg.endS, onclick: () => seek(seg.startS) },
       h('span', { class: 'time' }, formatClock(seg.startS)),
       h('span', { class: 'rich' }, seg.richText || seg.text || '…'),
-      h('span', { class: 'tags' }, [seg.language, seg.emotion, seg.event].filter((t) => t !== null).join(' · ')))));
+      h('span', { class: 'tags' }, segmentTags(seg)))));
   onTime = (t) => {
     timeline.setTime(t);
     highlight(t);
   };
   onTime(0);
   panel.scrollIntoView({ behavior: 'smooth', block: 'start' });
+}
+
+/**
+ * A segment's tags, each in its own element with its confidence (opacity and tooltip), separated by " · ".
+ * @param {import('./api.js').Segment} seg
+ */
+function segmentTags(seg) {
+  const tags = /** @type {const} */ ([
+    ['language', seg.language, seg.languageConfidence],
+    ['emotion', seg.emotion, seg.emotionConfidence],
+    ['event', seg.event, seg.eventConfidence],
+  ]);
+  return tags
+    .filter(([, label]) => label !== null)
+    .flatMap(([kind, label, confidence], i) => [
+      i > 0 ? ' · ' : null,
+      showConfidence(h('span', { class: 'seg-tag', 'data-tag': kind, title: tagTitle(label ?? '', confidence) }, label), confidence),
+    ]);
 }
 
 /** @type {(seconds: number) => void} */

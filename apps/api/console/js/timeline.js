@@ -5,7 +5,9 @@
  *   emotion  the merged emotion timeline, a colour each  (data-kind="emotion")
  *   events   the merged event timeline as markers        (data-kind="event"; "Speech" is not drawn)
  * Every shape carries data-start (seconds) and seeks the player when clicked; a playhead follows it.
+ * Emotion bands and event markers show how sure the model is (confidence.js): opacity and tooltip.
  */
+import { intervalConfidence, showConfidence, tagTitle } from './confidence.js';
 import { formatClock, h, labelClass, s } from './dom.js';
 
 const WIDTH = 1000;
@@ -41,20 +43,24 @@ export function renderTimeline(transcript, emoji, seek) {
       x: x(seg.startS), y: rowY(0), width: w(seg.startS, seg.endS), height: ROW,
     }, title(`${span(seg.startS, seg.endS)} ${seg.text}`)),
   );
-  const emotions = transcript.emotionTimeline.map((band) =>
-    s('rect', {
+  const emotionTags = transcript.segments.map((seg) => ({ startS: seg.startS, endS: seg.endS, tag: seg.emotion, confidence: seg.emotionConfidence }));
+  const eventTags = transcript.segments.map((seg) => ({ startS: seg.startS, endS: seg.endS, tag: seg.event, confidence: seg.eventConfidence }));
+  const emotions = transcript.emotionTimeline.map((band) => {
+    const confidence = intervalConfidence(band, emotionTags);
+    return showConfidence(s('rect', {
       class: `band emo-${labelClass(band.label)}`, 'data-kind': 'emotion', 'data-label': band.label, 'data-start': band.startS,
       x: x(band.startS), y: rowY(1), width: w(band.startS, band.endS), height: ROW,
-    }, title(`${band.label} ${emoji.get(band.label) ?? ''} ${span(band.startS, band.endS)}`)),
-  );
+    }, title(`${tagTitle(band.label, confidence)} ${emoji.get(band.label) ?? ''} ${span(band.startS, band.endS)}`)), confidence);
+  });
   const events = transcript.eventTimeline
     .filter((ev) => ev.label !== 'Speech')
-    .map((ev) =>
-      s('g', { class: `marker evt-${labelClass(ev.label)}`, 'data-kind': 'event', 'data-label': ev.label, 'data-start': ev.startS },
+    .map((ev) => {
+      const confidence = intervalConfidence(ev, eventTags);
+      return showConfidence(s('g', { class: `marker evt-${labelClass(ev.label)}`, 'data-kind': 'event', 'data-label': ev.label, 'data-start': ev.startS },
         s('rect', { x: x(ev.startS), y: rowY(2) + ROW * 0.35, width: w(ev.startS, ev.endS), height: ROW * 0.3 }),
         s('rect', { x: x(ev.startS) - 1.5, y: rowY(2), width: 3, height: ROW }),
-        title(`${ev.label} ${emoji.get(ev.label) ?? ''} ${span(ev.startS, ev.endS)}`)),
-    );
+        title(`${tagTitle(ev.label, confidence)} ${emoji.get(ev.label) ?? ''} ${span(ev.startS, ev.endS)}`)), confidence);
+    });
   const playhead = s('rect', { class: 'playhead', x: 0, y: 0, width: 2, height: HEIGHT });
   const svg = s('svg', { class: 'timeline-svg', viewBox: `0 0 ${WIDTH} ${HEIGHT}`, preserveAspectRatio: 'none', role: 'img',
     'aria-label': `timeline of ${transcript.segments.length} segments over ${duration.toFixed(1)} s` },

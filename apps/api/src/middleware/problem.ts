@@ -161,8 +161,14 @@ export function publicDetail(error: AppError): string {
   return error.httpStatus >= 500 && error.code !== 'SYNC_TIMEOUT' ? genericDetail(error.code) : error.message;
 }
 
-/** The last middleware: turns whatever was thrown into problem JSON. */
-export function problemHandler(logger: Logger): ErrorRequestHandler {
+/** Answers an error in one family of routes' shape (problem JSON, OpenAI's error object). */
+export type SendError = (res: Response, req: Request, error: AppError) => void;
+
+/**
+ * An error-handling middleware: whatever was thrown becomes an AppError (appErrorOf), is logged
+ * (logRequestError) and is answered by `send`; a half-sent answer is cut instead.
+ */
+export function errorHandler(logger: Logger, send: SendError): ErrorRequestHandler {
   // Express recognises error handlers by their four parameters, so `_next` must stay.
   return (err: unknown, req, res, _next) => {
     const error = appErrorOf(err);
@@ -172,8 +178,13 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    sendProblem(res, req, error);
+    send(res, req, error);
   };
+}
+
+/** The last middleware: turns whatever was thrown into problem JSON. */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return errorHandler(logger, (res, req, error) => sendProblem(res, req, error));
 }
 
 /** Unknown routes: 404 problem JSON. */

@@ -13,7 +13,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { AppError } from '@earshot/core/errors/app-error';
-import { appErrorOf, logRequestError, publicDetail } from '../middleware/problem.js';
+import { errorHandler, publicDetail } from '../middleware/problem.js';
 
 export function openAiErrorType(status: number): string {
   if (status === 401) return 'authentication_error';
@@ -40,14 +40,7 @@ export function sendOpenAiError(res: Response, error: AppError): void {
   res.status(error.httpStatus).json(toOpenAiError(error));
 }
 
+/** The OpenAI routes' error middleware: the common handler, answering in OpenAI's shape. */
 export function openAiErrorHandler(logger: Logger): ErrorRequestHandler {
-  return (err: unknown, req, res, _next) => {
-    const error = appErrorOf(err);
-    logRequestError(req.log ?? logger, err, error);
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    sendOpenAiError(res, error);
-  };
+  return errorHandler(logger, (res, _req, error) => sendOpenAiError(res, error));
 }

@@ -10,7 +10,6 @@
  * not exist for a CTC model and are left out rather than made up. `language` is SenseVoice's code.
  */
 import type { TimelineInterval, Transcript } from '@earshot/core/results/transcript';
-import { wordsOf } from '@earshot/core/results/words';
 
 export interface OpenAiSegment {
   id: number;
@@ -76,7 +75,8 @@ export function toOpenAiVerboseJson(transcript: Transcript, granularities: reado
     event_confidence: s.eventConfidence,
     ...(s.languageProbs?.nospeech === undefined ? {} : { no_speech_prob: s.languageProbs.nospeech }),
   }));
-  const words: OpenAiWord[] = wordsOf(transcript.segments).map((w) => ({ word: w.word, start: w.startS, end: w.endS }));
+  // The transcript's own words (segments[].words, one owner of the word rules), not recomputed.
+  const words: OpenAiWord[] = transcript.segments.flatMap((s) => s.words.map((w) => ({ word: w.word, start: w.startS, end: w.endS })));
   return {
     task: 'transcribe',
     language: transcript.language ?? 'unknown',

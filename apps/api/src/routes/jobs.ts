@@ -5,7 +5,7 @@
  *   GET    /v1/jobs/:id                 the job resource
  *   DELETE /v1/jobs/:id                 cancel (202 + resource; idempotent), see jobs/cancel-or-purge.ts
  *   DELETE /v1/jobs/:id?purge=true      delete a finished job with its audio and results (204)
- *   GET    /v1/jobs/:id/result?format=json|rich|txt|srt|vtt   the transcript
+ *   GET    /v1/jobs/:id/result?format=json|rich|txt|srt|vtt   the transcript (vtt: &wordTimestamps=true)
  *   GET    /v1/jobs/:id/webhooks        webhook delivery attempts: { data }
  */
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { AppError } from '@earshot/core/errors/app-error';
 import { JOB_STATUSES, type JobRecord } from '@earshot/core/jobs/job-record';
 import { FORMAT_FILES, formatTranscript, TRANSCRIPT_FORMATS, type TranscriptFormat } from '@earshot/core/results/formats/format-transcript';
+import type { CueOptions } from '@earshot/core/results/formats/cues';
 import type { Transcript } from '@earshot/core/results/transcript';
 import type { AppContext } from '../app-context.js';
 import { tenantOf } from '../middleware/auth.js';
@@ -35,7 +36,16 @@ export const ListQuerySchema = z
 
 export const DeleteQuerySchema = z.object({ purge: z.stringbool().default(false) }).strict();
 
-export const ResultQuerySchema = z.object({ format: z.enum(TRANSCRIPT_FORMATS).default('json') }).strict();
+export const ResultQuerySchema = z
+  .object({
+    format: z.enum(TRANSCRIPT_FORMATS).default('json'),
+    wordTimestamps: z
+      .stringbool()
+      .default(false)
+      .meta({ description: 'format=vtt only: a WebVTT cue timestamp before each word after a cue\'s first (karaoke style).' }),
+  })
+  .strict()
+  .refine((q) => !q.wordTimestamps || q.format === 'vtt', { path: ['wordTimestamps'], message: 'wordTimestamps needs format=vtt' });
 
 /** `attachment` with an ASCII filename plus the exact UTF-8 one (RFC 6266 / 8187). */
 export function contentDisposition(job: JobRecord, format: TranscriptFormat): string {
@@ -76,7 +86,7 @@ export function createJobsRouter(ctx: AppContext, metrics: ApiMetrics): Router {
   });
 
   router.get('/v1/jobs/:id/result', async (req, res) => {
-    const { format } = parseOrThrow(ResultQuerySchema, req.query, 'query');
+    const { format, wordTimestamps } = parseOrThrow(ResultQuerySchema, req.query, 'query');
     const job = await jobs.getForTenant(req.params.id, tenantOf(res));
     if (job.status === 'queued' || job.status === 'processing') {
       res.setHeader('Retry-After', '5');
@@ -87,7 +97,7 @@ export function createJobsRouter(ctx: AppContext, metrics: ApiMetrics): Router {
     if (job.status !== 'completed' || !job.result) {
       throw new AppError('RESULT_NOT_AVAILABLE', `job ${job.id} is ${job.status} and has no result`, { details: { status: job.status } });
     }
-    await sendResult(res, job, format);
+    await sendResult(res, job, format, wordTimestamps ? { wordTimestamps } : null);
   });
 
   router.get('/v1/jobs/:id/webhooks', async (req, res) => {
@@ -95,13 +105,17 @@ export function createJobsRouter(ctx: AppContext, metrics: ApiMetrics): Router {
     res.json({ data: await ctx.webhookAttempts.list(job.id) });
   });
 
-  /** Streams the stored rendering of `format`; renders it from the JSON transcript when only that was stored. */
-  async function sendResult(res: Response, job: JobRecord, format: TranscriptFormat): Promise<void> {
+  /**
+   * Streams the stored rendering of `format` (the worker renders with default options); renders
+   * it from the JSON transcript when only that was stored, or when `options` asks for another
+   * rendering.
+   */
+  async function sendResult(res: Response, job: JobRecord, format: TranscriptFormat, options: CueOptions | null): Promise<void> {
     const keys = job.result?.keys ?? {};
     const file = FORMAT_FILES[format];
     res.setHeader('Content-Disposition', contentDisposition(job, format));
     res.setHeader('Cache-Control', 'private, no-cache');
-    const key = keys[format];
+    const key = options === null ? keys[format] : undefined;
     const head = key ? await store.head(key) : null;
     if (key && head) {
       const stored = head.contentType && head.contentType !== 'application/octet-stream' ? head.contentType : file.contentType;
@@ -125,7 +139,7 @@ export function createJobsRouter(ctx: AppContext, metrics: ApiMetrics): Router {
       throw new AppError('RESULT_NOT_AVAILABLE', `the ${format} result of job ${job.id} is missing from storage`);
     }
     const transcript = JSON.parse(Buffer.from(await store.getBytes(jsonKey)).toString('utf8')) as Transcript;
-    const rendered = formatTranscript(transcript, format);
+    const rendered = formatTranscript(transcript, format, options ?? {});
     res.status(200).type(rendered.contentType).send(rendered.body);
   }
 

@@ -31,7 +31,7 @@ import { tenantOf } from '../middleware/auth.js';
 import type { ApiMetrics } from '../middleware/metrics.js';
 import { deltaOf, toOpenAiJson, toOpenAiVerboseJson } from '../openai/openai-response.js';
 import { toOpenAiError } from '../openai/openai-error.js';
-import { parseTranscriptionFields, TIMESTAMP_GRANULARITIES_FIELD, type TranscriptionRequest } from '../openai/transcription-request.js';
+import { cueOptionsOf, jobOptionsOf, parseTranscriptionFields, TIMESTAMP_GRANULARITIES_FIELD, type TranscriptionRequest } from '../openai/transcription-request.js';
 import { audioKey } from '@earshot/core/storage/keys';
 import { extensionOf } from '../uploads/hashing-limiter.js';
 import { MULTIPART_OVERHEAD_BYTES } from './create-job.js';
@@ -89,7 +89,7 @@ export function createOpenAiRouter(ctx: AppContext, metrics: ApiMetrics, options
       }
       request = parseTranscriptionFields(received.fields, received.lists);
       if (file.sizeBytes === 0) throw new AppError('AUDIO_EMPTY', 'the uploaded file is empty');
-      const options = JobOptionsSchema.parse({ language: request.language });
+      const options = JobOptionsSchema.parse(jobOptionsOf(request));
       const source = { kind: 'storage' as const, key: file.key, contentType: file.contentType, sizeBytes: file.sizeBytes };
       const submitted = await submitJob(ctx.submitDeps, {
         tenant,
@@ -169,7 +169,7 @@ export function createOpenAiRouter(ctx: AppContext, metrics: ApiMetrics, options
       case 'text':
       case 'srt':
       case 'vtt': {
-        const rendered = formatTranscript(transcript, request.response_format === 'text' ? 'txt' : request.response_format);
+        const rendered = formatTranscript(transcript, request.response_format === 'text' ? 'txt' : request.response_format, cueOptionsOf(request));
         res.status(200).type(rendered.contentType).send(rendered.body);
         return;
       }

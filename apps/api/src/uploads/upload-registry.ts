@@ -10,24 +10,30 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import { AppError } from '@earshot/core/errors/app-error';
+import { parseStoredRecord } from '@earshot/core/runtime/stored-record';
 import { tenantPrefix } from '@earshot/core/storage/keys';
 import { extensionOf } from './hashing-limiter.js';
 
-export interface UploadRecord {
-  id: string;
-  tenant: string;
-  /** Storage key: `tenants/{tenant}/uploads/{id}/source.{ext}`. */
-  key: string;
-  filename: string | null;
-  contentType: string | null;
-  sizeBytes: number | null;
-  createdAt: string;
-  /** The upload URL stops working then; the upload can still be used by a job until the record expires. */
-  expiresAt: string;
-  /** SHA-256 of the token that authorizes PUT /v1/uploads/:id without an API key. */
-  tokenSha256: string;
-}
+/** An upload's record as stored in Redis (parsed on every read: the typed contract of that JSON). */
+export const UploadRecordSchema = z
+  .object({
+    id: z.string().min(1),
+    tenant: z.string().min(1),
+    /** Storage key: `tenants/{tenant}/uploads/{id}/source.{ext}`. */
+    key: z.string().min(1),
+    filename: z.string().nullable(),
+    contentType: z.string().nullable(),
+    sizeBytes: z.number().int().nonnegative().nullable(),
+    createdAt: z.iso.datetime(),
+    /** The upload URL stops working then; the upload can still be used by a job until the record expires. */
+    expiresAt: z.iso.datetime(),
+    /** SHA-256 of the token that authorizes PUT /v1/uploads/:id without an API key. */
+    tokenSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  })
+  .strict();
+export type UploadRecord = z.infer<typeof UploadRecordSchema>;
 
 export interface NewUpload {
   tenant: string;
@@ -75,9 +81,10 @@ export class UploadRegistry {
     return { record, token };
   }
 
+  /** The record, or null when there is none; INTERNAL (not retryable) when the stored record is unreadable. */
   async get(id: string): Promise<UploadRecord | null> {
     const text = await this.redis.get(this.recordKey(id));
-    return text ? (JSON.parse(text) as UploadRecord) : null;
+    return text ? parseUploadRecord(id, text) : null;
   }
 
   /** The upload when it exists and belongs to `tenant`; NOT_FOUND otherwise (another tenant's upload looks missing). */
@@ -111,4 +118,9 @@ export class UploadRegistry {
   async jobOf(id: string): Promise<string | null> {
     return await this.redis.get(`${this.recordKey(id)}:job`);
   }
+}
+
+/** A stored record that is not JSON or not an upload record is a clear error, never a half-typed object. */
+export function parseUploadRecord(id: string, text: string): UploadRecord {
+  return parseStoredRecord(UploadRecordSchema, text, `upload record ${id}`);
 }

@@ -8,7 +8,7 @@ import { createTagScorer, type TagScorer } from '../decoding/tag-confidence.js';
 import { AppError } from '../errors/app-error.js';
 import type { SegmentBatcher } from '../model/dynamic-batcher.js';
 import type { InferenceRunner, ItemDecode } from '../model/inference-runner.js';
-import type { SenseVoiceMetadata } from '../model/model-metadata.js';
+import { modelNameOf, type SenseVoiceMetadata } from '../model/model-metadata.js';
 import { buildTranscript } from '../results/build-transcript.js';
 import { segmentWords } from '../results/words.js';
 import { MAX_SEPARATE_CHANNELS, type Transcript, type TranscriptSegment, type TranscriptTimings } from '../results/transcript.js';
@@ -485,7 +485,7 @@ class PipelineEngine implements Engine {
         realTimeFactor: audio.durationS > 0 ? Number((times.totalMs / 1000 / audio.durationS).toFixed(4)) : 0,
       },
       model: {
-        name: meta.comment || 'SenseVoice',
+        name: modelNameOf(meta),
         file: this.modelFile,
         synthetic: meta.synthetic,
         quantized: this.modelFile.includes('int8'),

@@ -3,7 +3,7 @@ import { batchMaxPaddingOf, type EngineConfig } from '../config/engine-config.js
 import { queryTagIds } from '../decoding/query-tags.js';
 import { SymbolTable } from '../decoding/symbol-table.js';
 import { AppError } from '../errors/app-error.js';
-import { FeatureExtractor } from '../features/compute-features.js';
+import { FeatureExtractor, featureOptionsOf } from '../features/compute-features.js';
 import { FeaturePool } from '../features/feature-pool.js';
 import { DynamicBatcher, type BatchReport } from '../model/dynamic-batcher.js';
 import type { InferenceRunner, RuntimeOptions } from '../model/inference-runner.js';
@@ -53,13 +53,7 @@ export async function loadEngine(config: EngineConfig, options: LoadEngineOption
     await Promise.all([runner.close(), vad.close()]);
     throw new AppError('MODEL_INVALID', `tokens.txt has ${symbols.size} tokens but the model's vocab_size is ${meta.vocabSize}`);
   }
-  const featureOptions = {
-    lfrWindowSize: meta.lfrWindowSize,
-    lfrWindowShift: meta.lfrWindowShift,
-    negMean: meta.negMean,
-    invStddev: meta.invStddev,
-    normalizeSamples: meta.normalizeSamples,
-  };
+  const featureOptions = featureOptionsOf(meta);
   // Inline validates the options here; a pool's threads build the same extractor.
   const inline = new FeatureExtractor(featureOptions);
   const features = config.frontendThreads > 0 ? new FeaturePool(featureOptions, config.frontendThreads) : inline;

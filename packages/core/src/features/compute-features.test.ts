@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors/app-error.js';
-import { computeFeatures, FeatureExtractor, featureFrames, type FeatureOptions } from './compute-features.js';
+import { computeFeatures, FeatureExtractor, featureFrames, featureOptionsOf, type FeatureOptions } from './compute-features.js';
 import { computeFbank } from './fbank.js';
 
 /** CMVN stats shaped like SenseVoice's am.mvn: 80 values repeated 7×. */
@@ -107,5 +107,14 @@ describe('FeatureExtractor', () => {
     expectModelInvalid(() => new FeatureExtractor({ ...OPTIONS, invStddev: new Float32Array(561) }));
     expectModelInvalid(() => new FeatureExtractor({ ...OPTIONS, lfrWindowShift: 0 }));
     expectModelInvalid(() => new FeatureExtractor({ ...OPTIONS, lfrWindowSize: 5 })); // stats are 560 = 7 × 80
+  });
+});
+
+describe('featureOptionsOf', () => {
+  it('takes exactly the five feature values from model metadata', () => {
+    const metadata = { ...OPTIONS, vocabSize: 25055, comment: 'x', languageIds: { en: 4 } };
+    const options = featureOptionsOf(metadata);
+    expect(Object.keys(options).sort()).toEqual(['invStddev', 'lfrWindowShift', 'lfrWindowSize', 'negMean', 'normalizeSamples']);
+    expect(options).toEqual(OPTIONS);
   });
 });

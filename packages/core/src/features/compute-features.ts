@@ -23,6 +23,20 @@ export interface FeatureOptions {
   normalizeSamples: boolean;
 }
 
+/**
+ * The feature options of a model, from its metadata (or anything else carrying these fields):
+ * exactly the five values, so the result is small and can go to the feature threads as it is.
+ */
+export function featureOptionsOf(metadata: Readonly<FeatureOptions>): FeatureOptions {
+  return {
+    lfrWindowSize: metadata.lfrWindowSize,
+    lfrWindowShift: metadata.lfrWindowShift,
+    negMean: metadata.negMean,
+    invStddev: metadata.invStddev,
+    normalizeSamples: metadata.normalizeSamples,
+  };
+}
+
 /** Model input for one segment: `data` is `(frames, 80·m)` row-major. */
 export interface Features {
   data: Float32Array;

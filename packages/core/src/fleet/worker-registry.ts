@@ -7,7 +7,6 @@
  */
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { SenseVoiceMetadata } from '../model/model-metadata.js';
 
 export const WorkerReportSchema = z.object({
   /** `<hostname>-<pid>`, the `worker` label of the metrics. */
@@ -30,11 +29,6 @@ export const WorkerReportSchema = z.object({
 export type WorkerReport = z.infer<typeof WorkerReportSchema>;
 /** What a worker publishes (fields with defaults may be left out). */
 export type WorkerReportInput = z.input<typeof WorkerReportSchema>;
-
-/** The id a model is listed under: its `comment` metadata (e.g. "iic/SenseVoiceSmall"), as transcripts name it. */
-export function modelIdOf(metadata: Pick<SenseVoiceMetadata, 'comment'>): string {
-  return metadata.comment || 'SenseVoice';
-}
 
 /** Reports older than this are from a worker that is gone. */
 export const WORKER_REPORT_FRESH_MS = 30_000;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors/app-error.js';
+import { parseStoredRecord } from '../runtime/stored-record.js';
 import { z } from 'zod';
 import { JobRecordSchema, type JobRecord, type JobStatus } from './job-record.js';
 import { eventForChange, JOB_EVENT_FIELD, JOB_EVENTS_MAX_LEN, JOB_EVENTS_TTL_S, jobEventsKey, statusEventOf } from './job-events.js';
@@ -228,18 +229,7 @@ export class JobStore {
 
 /** A stored record, checked against the schema both processes share; one that does not fit is an INTERNAL error naming the job. */
 function parseRecord(id: string, text: string): JobRecord {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new AppError('INTERNAL', `job record ${id} is not JSON`, { cause: err, retryable: false });
-  }
-  const parsed = JobRecordSchema.safeParse(value);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new AppError('INTERNAL', `job record ${id} does not match the record schema (${issues.join('; ')})`, { retryable: false, details: { issues } });
-  }
-  return parsed.data;
+  return parseStoredRecord(JobRecordSchema, text, `job record ${id}`);
 }
 
 function encodeCursor(score: number, ids: string[]): string {

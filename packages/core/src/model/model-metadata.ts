@@ -27,6 +27,15 @@ export interface SenseVoiceMetadata {
   raw: Readonly<Record<string, string>>;
 }
 
+/**
+ * The model's name: its `comment` metadata (e.g. "iic/SenseVoiceSmall"), else "SenseVoice".
+ * Transcripts carry it (`model.name`) and the worker fleet lists the model under it
+ * (GET /v1/models), so clients can compare the two.
+ */
+export function modelNameOf(metadata: Pick<SenseVoiceMetadata, 'comment'>): string {
+  return metadata.comment || 'SenseVoice';
+}
+
 const REQUIRED_INT_KEYS = [
   'vocab_size',
   'lfr_window_size',

@@ -1,6 +1,6 @@
 import { emotionEmoji, eventEmoji } from '../../decoding/rich-text.js';
 import { channelPrefix, type ChannelNames } from '../channel-label.js';
-import type { Transcript, TranscriptSegment } from '../transcript.js';
+import type { Transcript, TranscriptSegment, TranscriptWord } from '../transcript.js';
 import { NO_SPACE_SCRIPT_CHAR } from '../words.js';
 
 /** One subtitle cue: a timed block of up to `maxLines` lines. */
@@ -8,6 +8,18 @@ export interface Cue {
   startS: number;
   endS: number;
   lines: string[];
+  /**
+   * With `wordTimestamps`: where each word after the cue's first starts, as a place in `lines`
+   * (`line`, code-unit `offset` in that line) and a time (whole milliseconds) strictly between the
+   * cue's start and end, increasing; a word whose start would break that order gets none.
+   */
+  wordStarts?: WordStart[];
+}
+
+export interface WordStart {
+  line: number;
+  offset: number;
+  startS: number;
 }
 
 export interface CueOptions {
@@ -21,6 +33,12 @@ export interface CueOptions {
   maxLineChars?: number;
   /** Lines per cue before a segment continues in a new cue. @defaultValue 2 */
   maxLines?: number;
+  /**
+   * Time each word after a cue's first (Cue.wordStarts, from `segment.words`): WebVTT writes
+   * them as cue timestamps (karaoke style); SubRip has no such syntax and ignores it.
+   * @defaultValue false
+   */
+  wordTimestamps?: boolean;
 }
 
 export const DEFAULT_MAX_LINE_CHARS = 42;
@@ -58,6 +76,7 @@ export function buildCues(transcript: Pick<Transcript, 'segments'> & ChannelName
       const lines = group.map((l) => l.text);
       lines[0] = prefix + (lines[0] ?? '');
       cues.push({ startS, endS, lines });
+      if (options.wordTimestamps) timeWords(cues.at(-1) as Cue, group, segment.words, next?.startS);
     }
   }
   return cues;
@@ -95,6 +114,50 @@ function wrapSegment(segment: TranscriptSegment, maxLineChars: number): Line[] {
   }
   if (current !== null) lines.push(current);
   return lines.map((l) => ({ text: l.text.trim(), startS: l.startS })).filter((l) => l.text !== '');
+}
+
+/** Rounding slack between word and token times (words are rounded to the millisecond). */
+const TIME_SLACK_S = 0.0005;
+
+/**
+ * Sets `cue.wordStarts`: the segment's words that start within the cue's lines (from the first
+ * line's start to `untilS`, the next cue's), found in order in the lines' text. A prefix
+ * put before the first line (tags) shifts that line's offsets. A word not found in the text
+ * (a segment whose text is not its tokens') gets no time; the cue's first word needs none.
+ * A word starting no later than the word timed before it, or at or past the cue's end, gets none.
+ */
+function timeWords(cue: Cue, lines: readonly Line[], words: readonly TranscriptWord[] | undefined, untilS: number | undefined): void {
+  const fromS = (lines[0] as Line).startS - TIME_SLACK_S;
+  // A stored transcript older than 1.1 has no words: its cues carry no word times.
+  const inCue = (words ?? []).filter((w) => w.startS >= fromS && (untilS === undefined || w.startS < untilS - TIME_SLACK_S));
+  const starts: WordStart[] = [];
+  let line = 0;
+  let cursor = 0;
+  let lastMs = Math.round(cue.startS * 1000);
+  const endMs = Math.round(cue.endS * 1000);
+  for (const [i, word] of inCue.entries()) {
+    const found = findFrom(lines, word.word, line, cursor);
+    if (found === null) continue;
+    [line, cursor] = [found.line, found.offset + word.word.length];
+    if (i === 0) continue;
+    const at = found.offset;
+    // WebVTT wants each timestamp after the cue start and the one before, and before the cue end.
+    const ms = Math.round(word.startS * 1000);
+    if (ms <= lastMs || ms >= endMs) continue;
+    lastMs = ms;
+    const shift = line === 0 ? (cue.lines[0] ?? '').length - (lines[0] as Line).text.length : 0;
+    starts.push({ line, offset: at + shift, startS: ms / 1000 });
+  }
+  cue.wordStarts = starts;
+}
+
+/** The first place of `text` in `lines` at or after (`line`, `offset`). */
+function findFrom(lines: readonly Line[], text: string, line: number, offset: number): { line: number; offset: number } | null {
+  for (let l = line, from = offset; l < lines.length; l++, from = 0) {
+    const at = (lines[l] as Line).text.indexOf(text, from);
+    if (at >= 0) return { line: l, offset: at };
+  }
+  return null;
 }
 
 function tagPrefix(segment: TranscriptSegment, tags: boolean | 'labels' | 'emoji'): string {

@@ -134,6 +134,45 @@ describe('toVtt', () => {
   it('is just the header for a transcript without segments', () => {
     expect(toVtt(transcript([]))).toBe('WEBVTT\n');
   });
+
+  it('with wordTimestamps, times each word after the cue\'s first with a cue timestamp tag', () => {
+    const long = transcript([seg(0, 10, 11, [' one', ' two', ' three', ' four', ' five', ' six'])]);
+    expect(toVtt(long, { maxLineChars: 9, maxLines: 2, wordTimestamps: true })).toBe(
+      'WEBVTT\n\n' +
+        '00:00:10.000 --> 00:00:10.180\none <00:00:10.060>two\n<00:00:10.120>three\n\n' +
+        '00:00:10.180 --> 00:00:11.000\nfour <00:00:10.240>five\n<00:00:10.300>six\n',
+    );
+    // Without the option the same cues, untimed.
+    expect(toVtt(long, { maxLineChars: 9, maxLines: 2 })).toBe(
+      'WEBVTT\n\n00:00:10.000 --> 00:00:10.180\none two\nthree\n\n00:00:10.180 --> 00:00:11.000\nfour five\nsix\n',
+    );
+  });
+
+  it('with wordTimestamps, escapes the text but not the tags, and skips the tag prefix', () => {
+    const t = transcript([seg(0, 1, 2.5, [' en', ' <b>', ' &'])]);
+    expect(toVtt(t, { wordTimestamps: true })).toBe('WEBVTT\n\n00:00:01.000 --> 00:00:02.500\nen <00:00:01.060>&lt;b&gt; <00:00:01.120>&amp;\n');
+    expect(toVtt(t, { wordTimestamps: true, tags: true })).toBe(
+      'WEBVTT\n\n00:00:01.000 --> 00:00:02.500\n[en|NEUTRAL|Speech] en <00:00:01.060>&lt;b&gt; <00:00:01.120>&amp;\n',
+    );
+  });
+
+  it('with wordTimestamps, times each Han character (a word of its own) and keeps times within the cue', () => {
+    const t = transcript([seg(0, 0, 0.1, ['你好', '世'])]);
+    expect(toVtt(t, { wordTimestamps: true })).toBe('WEBVTT\n\n00:00:00.000 --> 00:00:00.100\n你<00:00:00.030>好<00:00:00.060>世\n');
+    // A word starting at or past the cue's end gets no tag (WebVTT: timestamps inside the cue,
+    // increasing); nor does a word starting with the one before. A segment without words has none.
+    const late = transcript([seg(0, 0, 0.06, ['你好', '世'])]);
+    expect(toVtt(late, { wordTimestamps: true })).toContain('\n你<00:00:00.030>好世\n');
+    const same = transcript([{ ...seg(0, 0, 1, [' a', ' b', ' c']), words: [{ word: 'a', startS: 0, endS: 0.06 }, { word: 'b', startS: 0.2, endS: 0.3 }, { word: 'c', startS: 0.2, endS: 0.3 }] }]);
+    expect(toVtt(same, { wordTimestamps: true })).toContain('\na <00:00:00.200>b c\n');
+    const untimed = transcript([{ ...seg(0, 0, 1, [' a', ' b']), words: [] }]);
+    expect(toVtt(untimed, { wordTimestamps: true })).toBe(toVtt(untimed));
+  });
+
+  it('SubRip ignores wordTimestamps', () => {
+    const t = transcript([seg(0, 1, 2.5, [' a', ' b', ' c'])]);
+    expect(toSrt(t, { wordTimestamps: true })).toBe(toSrt(t));
+  });
 });
 
 describe('toText and toRichText', () => {
