@@ -33,12 +33,14 @@ interface Segment {
   languageConfidence: number | null;
   emotionConfidence: number | null;
   eventConfidence: number | null;
+  channel: number | null;
 }
 interface Transcript {
   segments: Segment[];
   emotionTimeline: { startS: number; endS: number; label: string }[];
   model: { synthetic: boolean };
   notice?: string;
+  options: { channels: 'mix' | 'separate' };
 }
 
 /**
@@ -387,6 +389,25 @@ describe('web console', () => {
       { event: 'segment', data: '{"startS":1,\n"text":"a"}' },
       { event: 'message', data: 'plain' },
     ]);
+  });
+
+  it('transcribes a call channel by channel and labels each line with its channel', async () => {
+    const before = await page.getAttribute('#result-panel', 'data-job');
+    await page.setInputFiles('#file-input', stack.audioFile('call-stereo.wav'));
+    await page.check('#separate-channels');
+    await page.click('#submit');
+    await expect.poll(() => page.getAttribute('#result-panel', 'data-job'), { timeout: JOB_TIMEOUT_MS }).not.toBe(before);
+    expect(await page.getAttribute('#job-status', 'data-status')).toBe('completed');
+    const callId = (await page.getAttribute('#result-panel', 'data-job')) ?? '';
+    const call = await transcriptOf(callId);
+    expect(call.options.channels).toBe('separate');
+    const labels = await page.locator('#transcript li .rich').evaluateAll((items) =>
+      items.map((li) => li.querySelector('.channel')?.getAttribute('data-channel') ?? null),
+    );
+    expect(labels).toEqual(call.segments.map((s) => String(s.channel)));
+    expect(await page.locator('#transcript li .channel').first().textContent()).toMatch(/^Channel [01]: $/);
+    await page.uncheck('#separate-channels');
+    expect(pageProblems).toEqual([]);
   });
 
   it('cancels a queued job and deletes a finished one from the job list', async () => {

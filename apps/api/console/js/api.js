@@ -17,14 +17,15 @@ export const TERMINAL_STATUSES = ['completed', 'failed', 'canceled'];
  *   links: { self: string, result?: Record<string, string> } }} Job
  * @typedef {{ index: number, startS: number, endS: number, language: string | null, emotion: string | null,
  *   event: string | null, text: string, richText: string, languageConfidence?: number | null,
- *   emotionConfidence?: number | null, eventConfidence?: number | null }} Segment
+ *   emotionConfidence?: number | null, eventConfidence?: number | null, channel?: number | null }} Segment
  * @typedef {{ startS: number, endS: number, label: string }} Interval
  * @typedef {{ audio: { durationS: number }, language: string | null, text: string, richText: string,
  *   segments: Segment[], emotionTimeline: Interval[], eventTimeline: Interval[],
  *   summary: { speechS: number, emotionSeconds: Record<string, number>,
  *     events: Record<string, { count: number, seconds: number, perMinute: number }>,
  *     languageShares: Record<string, number> },
- *   model: { name: string, file: string, synthetic: boolean }, notice?: string }} Transcript
+ *   model: { name: string, file: string, synthetic: boolean }, notice?: string,
+ *   channels?: { channel: number, name: string | null }[] }} Transcript
  * @typedef {{ event: string, data: string }} ServerEvent
  */
 

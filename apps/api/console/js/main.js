@@ -154,6 +154,7 @@ function jobOptions() {
   return {
     language: /** @type {HTMLSelectElement} */ (byId('language')).value,
     itn: /** @type {HTMLInputElement} */ (byId('itn')).checked,
+    ...(/** @type {HTMLInputElement} */ (byId('separate-channels')).checked ? { channels: 'separate' } : {}),
     ...(webhook ? { webhook: { url: webhook } } : {}),
     alerts: alertRules.map((r) => (r.kind === 'emotion' ? { emotion: r.label, minSeconds: r.value } : { event: r.label, minPerMinute: r.value })),
   };
@@ -196,7 +197,7 @@ async function follow(job) {
   const settled = await watchJob(job.id, {
     onJob: (j) => show(j.status, j.progress, j.phase),
     onProgress: show,
-    onSegment: (seg) => live.append(h('li', {}, h('span', { class: 'muted' }, formatClock(seg.startS)), ' ', seg.richText || seg.text)),
+    onSegment: (seg) => live.append(h('li', {}, h('span', { class: 'muted' }, formatClock(seg.startS)), ' ', channelTag(undefined, seg), seg.richText || seg.text)),
     onMode: (mode) => {
       byId('status-mode').textContent = mode === 'events' ? '(live events)' : '(polling)';
     },
@@ -238,7 +239,7 @@ async function openResult(job) {
   byId('transcript').replaceChildren(...transcript.segments.map((seg) =>
     h('li', { 'data-index': seg.index, 'data-start': seg.startS, 'data-end': seg.endS, onclick: () => seek(seg.startS) },
       h('span', { class: 'time' }, formatClock(seg.startS)),
-      h('span', { class: 'rich' }, seg.richText || seg.text || '…'),
+      h('span', { class: 'rich' }, channelTag(transcript, seg), seg.richText || seg.text || '…'),
       h('span', { class: 'tags' }, segmentTags(seg)))));
   onTime = (t) => {
     timeline.setTime(t);
@@ -246,6 +247,19 @@ async function openResult(job) {
   };
   onTime(0);
   panel.scrollIntoView({ behavior: 'smooth', block: 'start' });
+}
+
+/**
+ * The channel label before a segment of a per-channel transcript ("agent", else "Channel N", as
+ * the text formats say it); nothing for a mixed one.
+ * @param {import('./api.js').Transcript | undefined} transcript
+ * @param {import('./api.js').Segment} seg
+ * @returns {HTMLElement | string}
+ */
+function channelTag(transcript, seg) {
+  if (seg.channel === undefined || seg.channel === null) return '';
+  const name = transcript?.channels?.find((c) => c.channel === seg.channel)?.name;
+  return h('span', { class: 'channel', 'data-channel': seg.channel }, `${name ?? `Channel ${seg.channel}`}: `);
 }
 
 /**

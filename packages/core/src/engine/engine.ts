@@ -278,7 +278,7 @@ class PipelineEngine implements Engine {
         const source = sourceOf(audio);
         const t = performance.now();
         const spans = await this.spansOf(source, request, signal);
-        const vadMs = request.vad ? performance.now() - t : 0;
+        const vadMs = performance.now() - t;
         const channelHooks: TranscribeHooks = { signal, onProgress, ...(hooks.onSegment && { onSegment: hooks.onSegment }) };
         const decoded = await this.decodeSpanList(audio, source, spans, request, channelHooks, 0, channel);
         return { ...empty, segments: decoded.segments, times: { ...decoded.times, decodeMs, vadMs } };
@@ -286,18 +286,19 @@ class PipelineEngine implements Engine {
         await closeAudio(audio);
       }
     };
+    // The first failure (in time) is the cause: the other channels stop because of it.
+    let failure: { reason: unknown } | null = null;
     const settled = await Promise.allSettled(
       Array.from({ length: count }, (_, channel) =>
         runChannel(channel).catch((err: unknown) => {
+          failure ??= { reason: err };
           stop.abort(err);
           throw err;
         }),
       ),
     );
-    // The first failure is the cause (the others stopped because of it), unless the caller canceled.
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (hooks.signal?.aborted) throw new AppError('JOB_CANCELED', 'transcription canceled');
-    if (failed) throw failed.reason;
+    if (failure !== null) throw (failure as { reason: unknown }).reason;
     const runs = settled.map((r) => (r as PromiseFulfilledResult<ChannelRun>).value);
     if (runs.every((r) => r.audio.silent === true)) {
       throw new AppError('AUDIO_SILENT', `Every channel of the audio is silent (peak below ${SILENCE_PEAK}, about −80 dBFS)`, {
