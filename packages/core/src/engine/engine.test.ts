@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { DecodedAudio } from '../audio/decode.js';
 import { SymbolTable } from '../decoding/symbol-table.js';
 import { DynamicBatcher } from '../model/dynamic-batcher.js';
@@ -46,6 +46,8 @@ function fakeParts(
   batchDelayMs = 0,
   maxBatchItems = 32,
   scoreOf: (span: SpeechSegment) => SpeechProbability | null = () => null,
+  /** What `score` waits for before it answers (a VAD slower than the model; a rejection fails it). */
+  scoreGate: Promise<void> = Promise.resolve(),
 ) {
   const batches: number[][] = [];
   const detected: VadOptions[] = [];
@@ -70,6 +72,7 @@ function fakeParts(
     },
     score: async (_source, given) => {
       scored.push([...given]);
+      await scoreGate;
       return given.map((s) => ({ startS: s.startS, endS: s.endS, speechProbability: scoreOf(s) }));
     },
     close: async () => void closed.push('speech detector'),
@@ -163,6 +166,29 @@ describe('createEngine with a fake runner and a fake speech detector', () => {
       [0.2, true],
     ]);
     expect(batches.flat()).toEqual([300, 300, 50]);
+  });
+
+  it('without VAD runs the model while the chunks are scored, and builds no segment before their scores are in', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { engine, counts } = fakeParts([], 0, 32, (s) => ({ mean: 0.5, max: s.startS / 100 + 0.4 }), gate);
+    const seen: TranscriptSegment[] = [];
+    const done = engine.transcribeAudio(silence(65), { vad: false }, { onSegment: (s) => seen.push(s) });
+    await vi.waitFor(() => expect(counts.decoded).toBe(3)); // every chunk through the model, scores still out
+    expect(seen).toEqual([]);
+    release();
+    const transcript = await done;
+    expect(seen).toEqual(transcript.segments);
+    expect(transcript.segments.map((s) => s.speechProbability?.max)).toEqual([0.4, 0.7, 1]);
+    expect(transcript.segments.map((s) => s.noSpeech)).toEqual([false, false, false]);
+  });
+
+  it('without VAD fails with the scoring\'s error when the VAD fails while the model runs', async () => {
+    const gate = Promise.reject(new Error('vad thread died'));
+    gate.catch(() => undefined);
+    const { engine } = fakeParts([], 0, 32, () => null, gate);
+    await expect(engine.transcribeAudio(silence(65), { vad: false })).rejects.toThrow('vad thread died');
+    expect(engine.queuedSegments).toBe(0);
   });
 
   it("flags a segment noSpeech when the VAD's max stays below the request's negative threshold", async () => {

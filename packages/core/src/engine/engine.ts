@@ -277,11 +277,12 @@ class PipelineEngine implements Engine {
         onProgress({ phase: 'vad', fraction: 0.05, segmentsDone: 0, segmentsTotal: 0, audioS: audio.durationS });
         const source = sourceOf(audio);
         const t = performance.now();
-        const spans = await this.spansOf(source, request, signal);
-        const vadMs = performance.now() - t;
+        const plan = await this.planSpans(source, request, signal);
+        const planMs = performance.now() - t;
         const channelHooks: TranscribeHooks = { signal, onProgress, ...(hooks.onSegment && { onSegment: hooks.onSegment }) };
-        const decoded = await this.decodeSpanList(audio, source, spans, request, channelHooks, 0, channel);
-        return { ...empty, segments: decoded.segments, times: { ...decoded.times, decodeMs, vadMs } };
+        const { segments, times } = await this.decodeSpanList(audio, source, plan, request, channelHooks, 0, channel);
+        const { scoringMs, ...rest } = times;
+        return { ...empty, segments, times: { ...rest, decodeMs, vadMs: planMs + scoringMs } };
       } finally {
         await closeAudio(audio);
       }
@@ -337,10 +338,10 @@ class PipelineEngine implements Engine {
     hooks.onProgress?.({ phase: 'vad', fraction: 0.05, segmentsDone: 0, segmentsTotal: 0, audioS: audio.durationS });
     const t = performance.now();
     const source = sourceOf(audio);
-    const spans = await this.spansOf(source, request, hooks.signal);
+    const plan = await this.planSpans(source, request, hooks.signal);
     const vadMs = performance.now() - t;
     if (hooks.signal?.aborted) throw new AppError('JOB_CANCELED', 'transcription canceled');
-    return this.transcribeSpanList(audio, source, spans, request, hooks, { ...clock, vadMs }, 0);
+    return this.transcribeSpanList(audio, source, plan, request, hooks, { ...clock, vadMs }, 0);
   }
 
   async transcribeSpans(
@@ -356,25 +357,38 @@ class PipelineEngine implements Engine {
       throw new AppError('INVALID_OPTIONS', 'transcribeSpans takes a channel exactly when the request says channels: "separate"');
     }
     const clock = options.clock ?? { decodeMs: 0, vadMs: 0, started: performance.now() };
-    return this.transcribeSpanList(audio, sourceOf(audio), spans.map(toMs), request, hooks, clock, options.offsetS ?? 0, channel);
+    return this.transcribeSpanList(audio, sourceOf(audio), { spans: spans.map(toMs), scored: null }, request, hooks, clock, options.offsetS ?? 0, channel);
   }
 
+  /** The request's spans with their speech probabilities (`planSpans`, waiting for the scores). */
   private async spansOf(source: SampleSource, request: TranscribeRequest, signal: AbortSignal | undefined): Promise<SpeechSpan[]> {
-    // Boundaries snap to the millisecond (16 samples) so that a segment's reported
-    // startS/endS name exactly the samples that were decoded.
-    // Without VAD the fixed chunks are still scored by it, for the no-speech guard (about 0.5 % of
-    // the audio's length in CPU time: see the README's "No-speech guard").
-    const spans = request.vad
-      ? await this.speechDetector.detect(source, request.vad, signal)
-      : await this.speechDetector.score(source, fixedChunks(source.durationS, NO_VAD_CHUNK_S), signal);
-    return spans.map(toMs);
+    const plan = await this.planSpans(source, request, signal);
+    return plan.scored ? (await plan.scored).spans : plan.spans;
+  }
+
+  /**
+   * The spans a request decodes. Boundaries snap to the millisecond (16 samples) so that a
+   * segment's reported startS/endS name exactly the samples that were decoded. With VAD they are
+   * what it found, probabilities included. Without VAD they are fixed chunks, known at once; the
+   * VAD still scores them for the no-speech guard (about 0.5 % of the audio's length in CPU time),
+   * and the scores (`scored`) arrive while the model already runs: the guard costs no wall time
+   * as long as the VAD thread keeps ahead of the model, which it does by far (README "No-speech guard").
+   */
+  private async planSpans(source: SampleSource, request: TranscribeRequest, signal: AbortSignal | undefined): Promise<SpanPlan> {
+    if (request.vad) return { spans: (await this.speechDetector.detect(source, request.vad, signal)).map(toMs), scored: null };
+    const chunks = fixedChunks(source.durationS, NO_VAD_CHUNK_S);
+    const t = performance.now();
+    const scored = this.speechDetector.score(source, chunks, signal).then((spans) => ({ spans: spans.map(toMs), ms: performance.now() - t }));
+    // Awaited by decodeSpanList; until then a failure must not count as unhandled.
+    scored.catch(() => undefined);
+    return { spans: chunks.map(toMs), scored };
   }
 
   /** Steps 2–4 of the pipeline for one audio (a mix, or one `channel` of a fan-out chunk). */
   private async transcribeSpanList(
     audio: DecodedAudioInfo,
     source: SampleSource,
-    spans: readonly SpeechSpan[],
+    plan: SpanPlan,
     request: TranscribeRequest,
     hooks: TranscribeHooks,
     clock: { decodeMs: number; vadMs: number; started: number },
@@ -383,12 +397,13 @@ class PipelineEngine implements Engine {
   ): Promise<Transcript> {
     const progressHook = hooks.onProgress;
     const onProgress = progressHook && ((p: TranscribeProgress): void => progressHook({ ...p, audioS: audio.durationS }));
-    const { segments, times } = await this.decodeSpanList(audio, source, spans, request, { ...hooks, ...(onProgress && { onProgress }) }, offsetS, channel);
-    onProgress?.({ phase: 'done', fraction: 1, segmentsDone: spans.length, segmentsTotal: spans.length });
+    const { segments, times } = await this.decodeSpanList(audio, source, plan, request, { ...hooks, ...(onProgress && { onProgress }) }, offsetS, channel);
+    const { scoringMs, ...rest } = times;
+    onProgress?.({ phase: 'done', fraction: 1, segmentsDone: plan.spans.length, segmentsTotal: plan.spans.length });
     return this.finishTranscript(audio, segments, request, {
-      ...times,
+      ...rest,
       decodeMs: clock.decodeMs,
-      vadMs: clock.vadMs,
+      vadMs: clock.vadMs + scoringMs,
       totalMs: performance.now() - clock.started,
     });
   }
@@ -397,17 +412,20 @@ class PipelineEngine implements Engine {
    * Steps 2–4 for one list of spans: features, computed a few batches ahead of the model,
    * batched inference shared with every other request on this engine (segment-feed.ts), and
    * tokens → tags, text, times (in the file: a chunk's spans are shifted by `offsetS`). The
-   * segments carry `channel` (null for mixed-down audio).
+   * segments carry `channel` (null for mixed-down audio). Scores that arrive while the model runs
+   * (`plan.scored`) are waited for before a segment is built; `scoringMs` is their wall time (0
+   * when the spans came with them).
    */
   private async decodeSpanList(
     audio: DecodedAudioInfo,
     source: SampleSource,
-    spans: readonly SpeechSpan[],
+    plan: SpanPlan,
     request: TranscribeRequest,
     hooks: TranscribeHooks,
     offsetS: number,
     channel: number | null,
-  ): Promise<{ segments: TranscriptSegment[]; times: Pick<TranscriptTimings, 'featuresMs' | 'inferenceMs' | 'decodingMs'> }> {
+  ): Promise<{ segments: TranscriptSegment[]; times: Pick<TranscriptTimings, 'featuresMs' | 'inferenceMs' | 'decodingMs'> & { scoringMs: number } }> {
+    const { spans } = plan;
     // The signal also reaches the batcher: a canceled request's waiting segments leave the queue.
     const { signal, onProgress } = hooks;
     onProgress?.({ phase: 'features', fraction: 0.1, segmentsDone: 0, segmentsTotal: spans.length, audioS: audio.durationS });
@@ -425,6 +443,9 @@ class PipelineEngine implements Engine {
         audioS: audio.durationS,
       });
     report(0);
+    // The spans with their speech probabilities: `spans` itself, or `plan.scored`'s once it is in.
+    let scored: readonly SpeechSpan[] | null = null;
+    let scoringMs = 0;
     const toSegment = (greedy: ItemDecode, index: number): TranscriptSegment => {
       const span = spans[index]!;
       const startS = round3(span.startS + offsetS);
@@ -434,11 +455,19 @@ class PipelineEngine implements Engine {
       });
       const { slotPieces: _slots, ...rest } = decoded;
       const tags = scoreSegmentTags(decoded, greedy.queryLogProbs, this.tags, request);
-      const speechProbability = span.speechProbability ?? null;
+      const speechProbability = (scored ?? spans)[index]?.speechProbability ?? null;
       const noSpeech = tags.noSpeech || vadSaysNoSpeech(speechProbability, request.vad);
       return { index, startS, endS: round3(span.endS + offsetS), channel, ...rest, words: segmentWords(rest.tokens), ...tags, noSpeech, speechProbability };
     };
     const early = hooks.onSegment ? new SegmentsInOrder(toSegment, hooks.onSegment) : null;
+    // Late scores: decodes that arrive first wait here, and are handed on once the scores are in.
+    const waiting: [ItemDecode, number][] = [];
+    const scoresIn = plan.scored?.then((s) => {
+      scored = s.spans;
+      scoringMs = s.ms;
+      for (const [decode, index] of waiting.splice(0)) early?.decoded(decode, index);
+    });
+    scoresIn?.catch(() => undefined); // awaited below, once the decodes are in
     const { decodes, featuresMs } = await feedSegments({
       source,
       spans,
@@ -449,14 +478,16 @@ class PipelineEngine implements Engine {
       ...(signal ? { signal } : {}),
       onDecoded: (decode, index, done) => {
         report(done);
-        early?.decoded(decode, index);
+        if (plan.scored && scored === null) waiting.push([decode, index]);
+        else early?.decoded(decode, index);
       },
     });
     // Inference overlaps the features: its time is the rest of this step's wall time.
     const inferenceMs = performance.now() - t0 - featuresMs;
+    await scoresIn;
     const t = performance.now();
     const segments: TranscriptSegment[] = early?.segments() ?? decodes.map(toSegment);
-    return { segments, times: { featuresMs, inferenceMs, decodingMs: performance.now() - t } };
+    return { segments, times: { featuresMs, inferenceMs, decodingMs: performance.now() - t, scoringMs } };
   }
 
   /** The transcript document of decoded segments (`channels`: of a per-channel transcription). */
@@ -546,6 +577,12 @@ function fixedChunks(durationS: number, chunkS: number): { startS: number; endS:
 
 function idsOf(symbols: SymbolTable, pieces: string[]): number[] {
   return pieces.map((p) => symbols.id(p)).filter((id): id is number => id !== undefined);
+}
+
+/** The spans a request decodes, and (VAD off) their speech probabilities to come; see `planSpans`. */
+interface SpanPlan {
+  spans: SpeechSpan[];
+  scored: Promise<{ spans: SpeechSpan[]; ms: number }> | null;
 }
 
 /** One channel's part of a per-channel transcription. */
