@@ -133,6 +133,11 @@ osd max object namespace len = 64
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
 rgw data = $B/rgw
+# A deleted object's data is freed by radosgw's garbage collector, by default no sooner than 2 h
+# after the delete: a server left up through suite after suite fills its memstore (the buckets'
+# cleanup frees nothing for hours) until requests hang. Collect within a minute instead.
+rgw gc obj min wait = 30
+rgw gc processor period = 30
 CONF
 }
 

@@ -79,6 +79,14 @@ describe('earshot as an API client', () => {
     expect(r.stdout.length).toBeGreaterThan(0);
   });
 
+  it('submits a call channel by channel with names and allowed languages, and prints labelled lines', async () => {
+    const r = await earshot(['submit', stack.audioFile('call-stereo.wav'), '--wait', '--format', 'txt', '--channels', 'separate', '--channel-names', 'agent,customer', '--languages', 'en,zh']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('['));
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) expect(line).toMatch(/^(agent|customer): /);
+  });
+
   it('answers errors with the API code and a non-zero exit, never a stack trace', async () => {
     const missing = await earshot(['status', '00000000-0000-4000-8000-000000000000']);
     expect(missing.code).toBe(1);
