@@ -316,6 +316,10 @@ describe('Earshot end to end (API + worker processes, Redis, S3)', () => {
       timelineMinConfidence: 0.1,
     });
     expect(transcript.channels?.map((c) => c.name)).toEqual(['agent', 'customer']);
+    // The job resource carries each side's summary, so a client needs not fetch the transcript.
+    expect(job.result?.channels).toEqual(
+      transcript.channels!.map(({ channel, name, silent, language, summary }) => ({ channel, name, silent, language, summary })),
+    );
     expect(new Set(transcript.segments.map((s) => s.channel))).toEqual(new Set([0, 1]));
     const txt = (await stack.api.call(`/v1/jobs/${id}/result?format=txt`)).text.split('\n').filter((l) => l !== '' && !l.startsWith('['));
     expect(txt.length).toBeGreaterThan(0);

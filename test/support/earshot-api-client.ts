@@ -41,7 +41,13 @@ export interface JobResource {
   error: { code: string; message: string } | null;
   /** Alert rules that matched. */
   alerts: { kind: string; label: string }[];
-  result: { synthetic: boolean; segments: number; durationS: number } | null;
+  result: {
+    synthetic: boolean;
+    segments: number;
+    durationS: number;
+    /** A per-channel job's channels with their own summary. */
+    channels?: { channel: number; name: string | null; silent: boolean; language: string | null; summary: { speechS: number } }[];
+  } | null;
 }
 
 export interface WebhookAttemptResource {

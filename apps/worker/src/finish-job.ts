@@ -87,5 +87,8 @@ function resultInfo(keys: JobResultInfo['keys'], transcript: Transcript): JobRes
     segments: transcript.segments.length,
     synthetic: transcript.model.synthetic,
     summary: transcript.summary,
+    ...(transcript.channels && {
+      channels: transcript.channels.map(({ channel, name, silent, language, summary }) => ({ channel, name, silent, language, summary })),
+    }),
   };
 }

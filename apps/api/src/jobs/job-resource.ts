@@ -8,7 +8,7 @@
  *   links.webhooks             {publicUrl}/v1/jobs/{id}/webhooks
  */
 import type { JobOptions } from '@earshot/core/jobs/job-options';
-import type { AlertMatch, JobError, JobRecord, JobSource, JobStatus } from '@earshot/core/jobs/job-record';
+import type { AlertMatch, JobError, JobRecord, JobResultInfo, JobSource, JobStatus } from '@earshot/core/jobs/job-record';
 import type { TranscriptFormat } from '@earshot/core/results/formats/format-transcript';
 import type { TranscriptSummary, TranscriptTimings } from '@earshot/core/results/transcript';
 import type { TranscriptWarning } from '@earshot/core/results/warnings';
@@ -25,6 +25,8 @@ export interface JobResultSummary {
   segments: number;
   synthetic: boolean;
   summary: TranscriptSummary;
+  /** A per-channel job's channels (`channels: "separate"`): each one's language and summary. */
+  channels?: JobResultInfo['channels'];
 }
 
 export interface JobLinks {
@@ -113,7 +115,16 @@ export function toJobResource(job: JobRecord, baseUrl: string): JobResource {
     metadata: job.metadata,
     error: job.error,
     timings: job.timings,
-    result: r ? { durationS: r.durationS, language: r.language, segments: r.segments, synthetic: r.synthetic, summary: r.summary } : null,
+    result: r
+      ? {
+          durationS: r.durationS,
+          language: r.language,
+          segments: r.segments,
+          synthetic: r.synthetic,
+          summary: r.summary,
+          ...(r.channels && { channels: r.channels }),
+        }
+      : null,
     alerts: job.alerts,
     audio: job.audio ?? null,
     chunks: job.chunks ?? null,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from '../errors/app-error.js';
 import { TRANSCRIPT_FORMATS } from '../results/formats/format-transcript.js';
-import { transcriptSummarySchema, transcriptTimingsSchema, transcriptWarningSchema } from '../results/transcript-schema.js';
+import { transcriptChannelSchema, transcriptSummarySchema, transcriptTimingsSchema, transcriptWarningSchema } from '../results/transcript-schema.js';
 import { JobOptionsSchema, type JobOptions } from './job-options.js';
 
 /**
@@ -67,6 +67,13 @@ export const JobResultInfoSchema = z.object({
   segments: z.number(),
   synthetic: z.boolean(),
   summary: transcriptSummarySchema,
+  /**
+   * A per-channel transcript's channels with their own language and summary (a call centre reads
+   * the customer's side here without the transcript); absent when mixed.
+   */
+  channels: z
+    .array(transcriptChannelSchema.pick({ channel: true, name: true, silent: true, language: true, summary: true }))
+    .optional(),
 });
 export type JobResultInfo = z.infer<typeof JobResultInfoSchema>;
 
