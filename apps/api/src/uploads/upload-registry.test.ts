@@ -30,7 +30,7 @@ describe('UploadRegistry.get', () => {
     await redis.set(key, JSON.stringify({ ...record, tenant: 42, sizeBytes: -1 }));
     const err = await uploads.get(record.id).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'INTERNAL', retryable: false });
-    expect((err as Error).message).toMatch(/does not match the record schema \(tenant: .*; sizeBytes: /);
+    expect((err as Error).message).toMatch(/does not match its schema \(tenant: .*; sizeBytes: /);
     await expect(uploads.getForTenant(record.id, 'acme')).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 });

@@ -25,6 +25,7 @@ import {
   transcriptWarningSchema,
 } from '@earshot/core/results/transcript-schema';
 import type { BlobStore } from '@earshot/core/storage/blob-store';
+import { parseStoredRecord } from '@earshot/core/runtime/stored-record';
 import { chunkAudioKey, chunkManifestKey, chunkResultKey, chunksPrefix } from '@earshot/core/storage/keys';
 
 const SpanSchema = z.object({
@@ -170,18 +171,5 @@ export async function deleteChunk(store: BlobStore, tenant: string, jobId: strin
 }
 
 async function readJson<S extends z.ZodType>(store: BlobStore, key: string, schema: S): Promise<z.infer<S>> {
-  const text = Buffer.from(await store.getBytes(key)).toString('utf8');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new AppError('INTERNAL', `${key} is not JSON`, { cause: err, retryable: false });
-  }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new AppError('INTERNAL', `${key} does not match its schema: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
-      retryable: false,
-    });
-  }
-  return parsed.data;
+  return parseStoredRecord(schema, Buffer.from(await store.getBytes(key)).toString('utf8'), key);
 }
