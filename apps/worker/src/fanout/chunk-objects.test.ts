@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UNSCORED_TAGS } from '@earshot/core/decoding/segment-tags';
 import { ChunkManifestSchema, ChunkResultSchema } from './chunk-objects.js';
 
 const segment = {
@@ -14,13 +15,7 @@ const segment = {
   richText: 'a',
   tokens: [],
   words: [],
-  languageProbs: null,
-  emotionProbs: null,
-  eventProbs: null,
-  languageConfidence: null,
-  emotionConfidence: null,
-  eventConfidence: null,
-  noSpeech: false,
+  ...UNSCORED_TAGS,
 };
 const result = {
   index: 0,
