@@ -6,7 +6,9 @@
  * objects.
  *
  * The transcript has exactly the shape of a whole-file one. Its segments are the chunks' segments
- * in time order (a per-channel job's channels interleaved, as a whole-file run gives them), renumbered; `audio` and the decode warnings come from the splitter (the manifest);
+ * in time order (a per-channel job's channels interleaved, as a whole-file run gives them),
+ * renumbered; `audio`, the decode warnings and a per-channel job's channels come from the splitter
+ * (the manifest);
  * timings: `decodeMs` and `vadMs` are the splitter's, `featuresMs`, `inferenceMs` and `decodingMs`
  * add up the chunks' work, and `totalMs` is wall time from the start of the splitting run to this
  * merge (the turnaround, which fan-out shortens), so `realTimeFactor` is the fleet's.

@@ -8,7 +8,8 @@
  * damaged → AUDIO_CORRUPT or an AUDIO_PARTIALLY_DECODED warning (the rule in
  * decode-completeness.ts, applied to both paths: a WAV data chunk shorter than
  * declared is the built-in path's "decoder error"), no samples → AUDIO_EMPTY,
- * peak below SILENCE_PEAK → AUDIO_SILENT. Nothing but AppError is thrown.
+ * peak below SILENCE_PEAK → AUDIO_SILENT (a one-channel decode, `channel`, reports `silent`
+ * instead: one quiet side of a call is no fault). Nothing but AppError is thrown.
  *
  * Two entry points share every step: `decodeAudio(bytes)` decodes into memory (the caller
  * already holds the file), `openAudioFile(path)` reads the file in pieces and streams the

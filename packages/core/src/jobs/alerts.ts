@@ -1,7 +1,7 @@
+import { channelLabel, type ChannelNames } from '../results/channel-label.js';
 import { summarize, withConfidenceFloor } from '../results/timeline.js';
 import type { Transcript } from '../results/transcript.js';
 import type { AlertRule } from './job-options.js';
-import { channelLabel, type ChannelNames } from '../results/channel-label.js';
 import type { AlertMatch } from './job-record.js';
 
 /**
@@ -35,7 +35,7 @@ function countedFor(rule: AlertRule, transcript: Pick<Transcript, 'summary' | 's
   return { summary: summarize(withConfidenceFloor(onItsChannel, rule.minConfidence ?? 0), transcript.audio.durationS) };
 }
 
-/** A match of a rule naming a channel: the channel in the match, its label before the message and `[label]` in a default name. */
+/** A match of a rule naming a channel: the channel in the match and its label before the message (default names end in `#N`, floorSuffix). */
 function onChannel(match: AlertMatch, channel: number, transcript: ChannelNames): AlertMatch {
   const label = channelLabel(transcript, channel);
   return { ...match, channel, message: `${label}: ${match.message}` };
