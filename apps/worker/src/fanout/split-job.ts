@@ -101,29 +101,16 @@ async function splitDecoded(
     return { kind: 'transcript', transcript: await engine.transcribeSpans(audio, spans, request, hooks, { clock }) };
   }
 
-  const { tenant, id: jobId } = record;
+  const chunks = await storeChunks(input, audio, plan, 0, null);
   const manifest: ChunkManifest = {
     startedAtMs,
     audio: { durationS: audio.durationS, ...audio.source },
     decodeMs: round1(decodeMs),
     vadMs: round1(vadMs),
     warnings: audio.warnings ?? [],
-    chunks: [],
+    chunks: chunks.map((c) => ({ ...c, shareS: round3(c.shareS) })),
   };
-  for (const chunk of plan) {
-    checkAbort(hooks.signal);
-    const from = Math.round(chunk.offsetS * SAMPLE_RATE);
-    const to = Math.min(audio.samples.length, Math.round(chunk.endS * SAMPLE_RATE));
-    await writeChunkAudio(input.store, tenant, jobId, chunk.index, await audio.samples.read(from, to));
-    manifest.chunks.push({
-      index: chunk.index,
-      offsetS: chunk.offsetS,
-      samples: to - from,
-      shareS: round3(chunk.shareEndS - chunk.shareStartS),
-      spans: chunk.spans,
-    });
-  }
-  await writeManifest(input.store, tenant, jobId, manifest);
+  await writeManifest(input.store, record.tenant, record.id, manifest);
   log.info({ durationS: audio.durationS, spans: spans.length, chunks: plan.length, chunkS: fanout.chunkS }, 'job split into chunks');
   return { kind: 'split', shares: manifest.chunks.map((c) => c.shareS), durationS: audio.durationS };
 }
@@ -155,7 +142,6 @@ async function splitChannels(input: SplitInput, startedAtMs: number): Promise<Sp
   hooks.onProgress?.({ phase: 'vad', fraction: 0.05, segmentsDone: 0, segmentsTotal: 0, audioS: first.durationS });
   const { tenant, id: jobId } = record;
   const channels: { channel: number; silent: boolean }[] = [];
-  const plans: { channel: number; plan: ChunkPlan[] }[] = [];
   const chunks: ChunkManifest['chunks'] = [];
   for (let channel = 0; channel < count; channel++) {
     checkAbort(hooks.signal);
@@ -166,16 +152,7 @@ async function splitChannels(input: SplitInput, startedAtMs: number): Promise<Sp
       const t = performance.now();
       const spans = await engine.speechSpans(audio, request, hooks.signal);
       vadMs += performance.now() - t; // with VAD off: scoring the fixed chunks
-      const plan = planChunks(spans, audio.durationS, fanout.chunkS);
-      plans.push({ channel, plan });
-      for (const chunk of plan) {
-        checkAbort(hooks.signal);
-        const index = chunks.length;
-        const from = Math.round(chunk.offsetS * SAMPLE_RATE);
-        const to = Math.min(audio.samples.length, Math.round(chunk.endS * SAMPLE_RATE));
-        await writeChunkAudio(input.store, tenant, jobId, index, await audio.samples.read(from, to));
-        chunks.push({ index, channel, offsetS: chunk.offsetS, samples: to - from, shareS: 0, spans: chunk.spans });
-      }
+      chunks.push(...(await storeChunks(input, audio, planChunks(spans, audio.durationS, fanout.chunkS), chunks.length, channel)));
     } finally {
       await audio.samples.close();
     }
@@ -185,11 +162,7 @@ async function splitChannels(input: SplitInput, startedAtMs: number): Promise<Sp
     return whole();
   }
   // Each spoken channel's shares partition the file; divided among those channels they add up to it once.
-  const spoken = plans.length;
-  let next = 0;
-  for (const { plan } of plans) {
-    for (const chunk of plan) chunks[next++]!.shareS = round3((chunk.shareEndS - chunk.shareStartS) / spoken);
-  }
+  const spoken = channels.filter((c) => !c.silent).length;
   const manifest: ChunkManifest = {
     startedAtMs,
     audio: { durationS: first.durationS, ...first.source },
@@ -197,11 +170,43 @@ async function splitChannels(input: SplitInput, startedAtMs: number): Promise<Sp
     vadMs: round1(vadMs),
     warnings: first.warnings ?? [],
     channels,
-    chunks,
+    chunks: chunks.map((c) => ({ ...c, shareS: round3(c.shareS / spoken) })),
   };
   await writeManifest(input.store, tenant, jobId, manifest);
   log.info({ durationS: first.durationS, channels: count, chunks: chunks.length, chunkS: fanout.chunkS }, 'per-channel job split into chunks');
-  return { kind: 'split', shares: chunks.map((c) => c.shareS), durationS: first.durationS };
+  return { kind: 'split', shares: manifest.chunks.map((c) => c.shareS), durationS: first.durationS };
+}
+
+/**
+ * Stores the audio of each chunk of `plan` (numbered from `firstIndex`; one `channel`'s audio, or
+ * the mix when null) and returns their manifest entries, with each chunk's share of the file
+ * unrounded (the caller rounds it, after dividing a per-channel job's shares).
+ */
+async function storeChunks(
+  input: SplitInput,
+  audio: DecodedSource,
+  plan: readonly ChunkPlan[],
+  firstIndex: number,
+  channel: number | null,
+): Promise<ChunkManifest['chunks']> {
+  const { tenant, id: jobId } = input.record;
+  const entries: ChunkManifest['chunks'] = [];
+  for (const chunk of plan) {
+    checkAbort(input.hooks.signal);
+    const index = firstIndex + entries.length;
+    const from = Math.round(chunk.offsetS * SAMPLE_RATE);
+    const to = Math.min(audio.samples.length, Math.round(chunk.endS * SAMPLE_RATE));
+    await writeChunkAudio(input.store, tenant, jobId, index, await audio.samples.read(from, to));
+    entries.push({
+      index,
+      ...(channel !== null && { channel }),
+      offsetS: chunk.offsetS,
+      samples: to - from,
+      shareS: chunk.shareEndS - chunk.shareStartS,
+      spans: chunk.spans,
+    });
+  }
+  return entries;
 }
 
 export interface CommitSplitInput {
